@@ -1,0 +1,1 @@
+"""Streamlit dashboards of the M'green warehouse (read the published file only)."""

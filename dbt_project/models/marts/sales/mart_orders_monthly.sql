@@ -1,0 +1,74 @@
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_enriched') }}
+
+),
+
+order_categories as (
+
+    select * from {{ ref('int_order_categories') }}
+
+),
+
+orders_by_category as (
+
+    -- An order counts once in each of its categories and once in the all-categories total.
+    select orders.*, order_categories.product_category
+    from orders
+    inner join order_categories on order_categories.order_id = orders.order_id
+
+    union all
+
+    select orders.*, 'Tous' as product_category
+    from orders
+
+),
+
+aggregated as (
+
+    select
+        order_month,
+        product_category,
+        case when grouping(departement) = 1 then 'Tous' else departement end as departement,
+        case when grouping(acquisition_channel) = 1 then 'Tous' else acquisition_channel end
+            as acquisition_channel,
+        count(distinct person_key) as n_persons,
+        count(distinct case when not is_cancelled then order_id end) as n_orders,
+        count(distinct case when is_cancelled then order_id end) as n_orders_cancelled,
+        sum(case when not is_cancelled then revenue_excl_tax_eur end) as revenue_excl_tax_eur,
+        count(distinct case when not is_cancelled and is_revenue_unknown then order_id end)
+            as n_orders_revenue_unknown
+    from orders_by_category
+    where order_month <= {{ paris_month(run_as_of()) }}
+    group by
+        order_month,
+        product_category,
+        grouping sets ((departement, acquisition_channel), (departement), (acquisition_channel), ())
+
+),
+
+with_basket as (
+
+    select
+        *,
+        revenue_excl_tax_eur / nullif(n_orders - n_orders_revenue_unknown, 0) as average_basket_eur
+    from aggregated
+
+),
+
+published as (
+
+    {{ suppress_small_cells(
+        'with_basket',
+        population='n_persons',
+        measures=['n_orders', 'n_orders_cancelled', 'revenue_excl_tax_eur', 'average_basket_eur',
+                  'n_orders_revenue_unknown'],
+        total_dims=['departement', 'product_category', 'acquisition_channel'],
+        fixed_dims=['order_month'],
+    ) }}
+
+)
+
+select * from published

@@ -1,0 +1,1 @@
+"""The privacy guard: Great Expectations suites that every mart must pass before publication."""

@@ -1,0 +1,494 @@
+"""The privacy guard: every table of the marts, checked against every rule of ``rules.yml``.
+
+Tables are discovered at run time in a DuckDB schema (the warehouse's ``marts``, or the
+published file), so a mart added tomorrow is covered without registration. The checks are
+Great Expectations 1.x suites run on DataFrames read from DuckDB (GX's SQL datasource
+fails on DuckDB, see DEVELOPERS.md), with result formats that copy no value: a finding
+names the table, the column and the rule, and counts.
+
+Rule families (DESIGN.md decision 5, issue "privacy guard"):
+- ``column_names``: column names that look like identifiers (a suite on the catalogue);
+- ``value_patterns``: values that look like emails, phones, IBANs, IPs, numéros fiscaux,
+  street addresses, hex digests (a suite per table);
+- ``raw_identifiers``: values equal to an identifier present in raw, compared through a
+  keyed hash set whose key is drawn for the run and never stored;
+- ``grain``: a population column and a suppression flag, no all-distinct text column, fewer
+  rows than persons;
+- ``secrecy``: no published population below k (11 for income-category breakdowns), no value
+  left in a suppressed row, no line of a total dimension with exactly one suppressed cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+RULES_FILE = Path(__file__).with_name("rules.yml")
+# Tables of the published file that describe the publication rather than count anything.
+METADATA_TABLES = frozenset({"publication", "publication_history", "guard_results", "gdpr_events"})
+# GX must neither phone home nor draw progress bars in the nightly logs.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+_NO_VALUES = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one rule on one table (and column, where the rule is per column)."""
+
+    table: str
+    rule: str
+    column: str | None
+    passed: bool
+    failing: int = 0
+    excepted: str | None = None
+
+    @property
+    def message(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        if self.excepted:
+            return f"{where}: rule '{self.rule}' not applied ({self.excepted})"
+        status = "passed" if self.passed else f"FAILED ({self.failing} offending)"
+        return f"{where}: rule '{self.rule}' {status}"
+
+
+@dataclass
+class GuardReport:
+    target: str
+    tables: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if not f.passed and not f.excepted]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def for_table(self, table: str) -> list[Finding]:
+        return [f for f in self.findings if f.table == table]
+
+    def summary(self) -> str:
+        if self.passed:
+            return f"Privacy guard on {self.target}: {len(self.tables)} tables, {len(self.findings)} checks passed."
+        lines = [f"Privacy guard on {self.target}: {len(self.failures)} failed check(s):"]
+        lines += [f"  - {f.message}" for f in self.failures]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Rules:
+    population_columns: tuple[str, ...]
+    suppression_flag: str
+    numeric_dimension_pattern: str
+    total_marker: str
+    income_category_columns: tuple[str, ...]
+    income_min_cell_size: int
+    column_names: tuple[tuple[str, str], ...]
+    value_patterns: tuple[tuple[str, str, str | None], ...]
+    full_names_from: tuple[tuple[str, str, str], ...]
+    unique_text_min_rows: int
+    max_rows_per_person: float
+    min_persons_for_ratio: int
+    exceptions: dict[tuple[str, str, str], str]
+
+
+@cache
+def load_rules(path: Path = RULES_FILE) -> Rules:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    grain = doc["grain"]
+    return Rules(
+        population_columns=tuple(doc["population_columns"]),
+        suppression_flag=doc["suppression_flag"],
+        numeric_dimension_pattern=doc["numeric_dimension_pattern"],
+        total_marker=doc["total_marker"],
+        income_category_columns=tuple(doc["income_category_columns"]),
+        income_min_cell_size=int(doc["income_min_cell_size"]),
+        column_names=tuple((r["rule"], r["pattern"]) for r in doc["column_names"]),
+        value_patterns=tuple((r["rule"], r["pattern"], r.get("check")) for r in doc["value_patterns"]),
+        full_names_from=tuple(tuple(x) for x in doc["raw_identifiers"]["full_names_from"]),
+        unique_text_min_rows=int(grain["unique_text_min_rows"]),
+        max_rows_per_person=float(grain["max_rows_per_person"]),
+        min_persons_for_ratio=int(grain["min_persons_for_ratio"]),
+        exceptions={(e["table"], e["column"], e["rule"]): e["reason"] for e in doc.get("exceptions") or []},
+    )
+
+
+# --------------------------------------------------------------------------- GX plumbing
+
+
+class _Validator:
+    """One ephemeral GX context; validates DataFrames against suites without copying values."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        try:
+            self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        except Exception:  # progress bars are cosmetic; older configs may refuse the field
+            pass
+        self.source = self.context.data_sources.add_pandas(name="privacy_guard")
+        self._n = 0
+
+    def validate(self, df: pd.DataFrame, expectations: list, result_format: dict | None = None):
+        """Validate ``df``; returns GX's result for each expectation, in order."""
+        if not expectations:
+            return []
+        self._n += 1
+        asset = self.source.add_dataframe_asset(name=f"frame_{self._n}")
+        batch = asset.add_batch_definition_whole_dataframe(name="whole").get_batch(
+            batch_parameters={"dataframe": df}
+        )
+        for position, expectation in enumerate(expectations):
+            expectation.meta = {**(expectation.meta or {}), "position": position}
+        suite = self.gx.ExpectationSuite(name=f"privacy_guard_{self._n}", expectations=expectations)
+        result = batch.validate(suite, result_format=result_format or _NO_VALUES)
+        # GX does not keep the suite's order: put each result back in its expectation's place.
+        ordered = [None] * len(expectations)
+        for item in result.results:
+            ordered[item.expectation_config.meta["position"]] = item
+        return ordered
+
+
+def _text_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object]
+
+
+def _integer_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if pd.api.types.is_integer_dtype(df[c])]
+
+
+# --------------------------------------------------------------------------- keyed identifiers
+
+
+_GENERAL_NORM = "lower(regexp_replace({v}, '[^0-9A-Za-z@.]', '', 'g'))"
+_PHONE_NORM = (
+    "case when length(regexp_replace({v}, '[^0-9]', '', 'g')) between 9 and 13 "
+    "and regexp_matches({v}, '^[0-9 +.()/-]+$') "
+    "then right(regexp_replace({v}, '[^0-9]', '', 'g'), 9) end"
+)
+
+
+def _keyed_hash_sql(expression: str) -> str:
+    # HMAC-SHA256 computed by DuckDB from the run key's inner and outer pads ($ipad, $opad).
+    return f"sha256($opad || unhex(sha256($ipad || encode({expression}))))"
+
+
+def _pads(key: bytes) -> dict[str, bytes]:
+    block = key.ljust(64, b"\0")
+    return {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+
+
+class IdentifierSet:
+    """Keyed hashes of the raw identifiers, in a temporary DuckDB table of this connection.
+
+    The key is drawn for this object and never stored; the set can only answer membership.
+    """
+
+    TABLE = "_guard_identifier_hashes"
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules):
+        self.conn = conn
+        self.params = _pads(secrets.token_bytes(32))
+        sources = self._identifier_columns(rules)
+        selects = []
+        for table, column, kind in sources:
+            norm = _PHONE_NORM.format(v=column) if kind == "phone" else _GENERAL_NORM.format(v=column)
+            tag = "p:" if kind == "phone" else "g:"
+            selects.append(f"select '{tag}' || {norm} as v from raw.{table} where {column} is not null")
+        for table, first, last in rules.full_names_from:
+            if self._has(table, first) and self._has(table, last):
+                for a, b in ((first, last), (last, first)):
+                    expr = _GENERAL_NORM.format(v=f"{a} || {b}")
+                    selects.append(f"select 'g:' || {expr} from raw.{table} where {a} is not null and {b} is not null")
+        body = " union ".join(selects) if selects else "select null::varchar as v where false"
+        conn.execute(
+            f"create or replace temp table {self.TABLE} as "
+            f"select distinct {_keyed_hash_sql('v')} as h from ({body}) where v is not null and length(v) > 4",
+            self.params,
+        )
+
+    def _has(self, table: str, column: str) -> bool:
+        return bool(self.conn.execute(
+            "select count(*) from information_schema.columns where table_schema = 'raw' and table_name = ? "
+            "and column_name = ?", [table, column]
+        ).fetchone()[0])
+
+    def _identifier_columns(self, rules: Rules) -> list[tuple[str, str, str]]:
+        from orchestration.lib.contract import crm_tables
+
+        found = []
+        for table in crm_tables().values():
+            for col in table.columns:
+                if col.identifier and col.identifier not in ("first_name", "last_name") and self._has(table.name, col.name):
+                    found.append((table.name, col.name, col.identifier))
+        if self._has("web_sessions", "ip"):
+            found.append(("web_sessions", "ip", "ip"))
+        return found
+
+    def size(self) -> int:
+        return self.conn.execute(f"select count(*) from {self.TABLE}").fetchone()[0]
+
+    def matches(self, relation: str, column: str) -> int:
+        """How many values of ``relation.column`` equal a raw identifier (a count, nothing else)."""
+        quoted = f'"{column}"'
+        text = f"cast({quoted} as varchar)"
+        general = _keyed_hash_sql("'g:' || " + _GENERAL_NORM.format(v=text))
+        phone = _keyed_hash_sql("'p:' || " + _PHONE_NORM.format(v=text))
+        sql = (
+            f"select count(*) from {relation} where {quoted} is not null and ("
+            f"{general} in (select h from {self.TABLE}) or {phone} in (select h from {self.TABLE}))"
+        )
+        return int(self.conn.execute(sql, self.params).fetchone()[0])
+
+    def drop(self) -> None:
+        self.conn.execute(f"drop table if exists {self.TABLE}")
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+def discover_tables(conn: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    rows = conn.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? order by 1",
+        [catalog, schema],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def run_guard(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    catalog: str,
+    schema: str,
+    k: int,
+    persons_total: int | None = None,
+    target: str = "warehouse",
+    rules: Rules | None = None,
+    identifiers: IdentifierSet | None = None,
+) -> GuardReport:
+    """Check every table of ``catalog.schema``; the connection must also see ``raw``."""
+    rules = rules or load_rules()
+    tables = discover_tables(conn, catalog, schema)
+    report = GuardReport(target=target, tables=tables)
+    if not tables:
+        return report
+    validator = _Validator()
+    own_identifiers = identifiers is None
+    identifiers = identifiers or IdentifierSet(conn, rules)
+    try:
+        frames = {t: conn.execute(f'select * from "{catalog}"."{schema}"."{t}"').df() for t in tables}
+        report.findings += _column_name_findings(validator, frames, rules)
+        for table, df in frames.items():
+            relation = f'"{catalog}"."{schema}"."{table}"'
+            report.findings += _value_findings(validator, table, df, rules)
+            report.findings += _raw_identifier_findings(validator, table, relation, df, identifiers, rules)
+            if table not in METADATA_TABLES:
+                report.findings += _grain_findings(validator, table, df, rules, persons_total)
+                report.findings += _secrecy_findings(validator, table, df, rules, k)
+    finally:
+        if own_identifiers:
+            identifiers.drop()
+    return report
+
+
+def _excepted(rules: Rules, table: str, column: str | None, rule: str) -> str | None:
+    return rules.exceptions.get((table, column or "", rule))
+
+
+def _column_name_findings(validator: _Validator, frames: dict[str, pd.DataFrame], rules: Rules) -> list[Finding]:
+    gx = validator.gx
+    catalogue = pd.DataFrame(
+        [(t, c.lower()) for t, df in frames.items() for c in df.columns], columns=["table_name", "column_name"]
+    )
+    expectations = [
+        gx.expectations.ExpectColumnValuesToNotMatchRegex(column="column_name", regex=pattern, meta={"rule": rule})
+        for rule, pattern in rules.column_names
+    ]
+    # Column names are not personal data: GX may list the failing ones.
+    fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["table_name", "column_name"]}
+    findings = []
+    for (rule, _), result in zip(rules.column_names, validator.validate(catalogue, expectations, fmt)):
+        failing = {(row["table_name"], row["column_name"]) for row in result.result.get("unexpected_index_list") or []}
+        for table, column in failing:
+            reason = _excepted(rules, table, column, rule)
+            findings.append(Finding(table, rule, column, passed=False, failing=1, excepted=reason))
+        for table in frames:
+            if not any(t == table for t, _ in failing):
+                findings.append(Finding(table, rule, None, passed=True))
+    return findings
+
+
+def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: Rules) -> list[Finding]:
+    from expectations.tax_numbers import ExpectColumnValuesToNotContainFrenchTaxNumbers
+
+    gx = validator.gx
+    checks: list[tuple[str, str]] = []
+    expectations = []
+    text = _text_columns(df)
+    for column in text + _integer_columns(df):
+        for rule, pattern, check in rules.value_patterns:
+            if column not in text and check != "french_tax_number":
+                continue
+            if _excepted(rules, table, column, rule):
+                continue
+            checks.append((column, rule))
+            if check == "french_tax_number":
+                expectations.append(ExpectColumnValuesToNotContainFrenchTaxNumbers(column=column))
+            else:
+                expectations.append(gx.expectations.ExpectColumnValuesToNotMatchRegex(column=column, regex=pattern))
+    findings = [
+        Finding(table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0))
+        for (column, rule), result in zip(checks, validator.validate(df.astype({c: "object" for c in text}), expectations))
+    ]
+    findings += [
+        Finding(table, rule, column, passed=True, excepted=reason)
+        for (t, column, rule), reason in rules.exceptions.items() if t == table
+    ]
+    return findings
+
+
+def _raw_identifier_findings(
+    validator: _Validator, table: str, relation: str, df: pd.DataFrame, identifiers: IdentifierSet, rules: Rules
+) -> list[Finding]:
+    gx = validator.gx
+    columns = [c for c in _text_columns(df) + _integer_columns(df) if not _excepted(rules, table, c, "raw_identifier_values")]
+    if not columns:
+        return []
+    facts = pd.DataFrame({"column_name": columns, "matches": [identifiers.matches(relation, c) for c in columns]})
+    results = validator.validate(
+        facts,
+        [gx.expectations.ExpectColumnValuesToBeBetween(column="matches", max_value=0)],
+        {"result_format": "COMPLETE", "unexpected_index_column_names": ["column_name"]},
+    )
+    failing = {row["column_name"] for row in results[0].result.get("unexpected_index_list") or []}
+    counts = dict(zip(facts["column_name"], facts["matches"]))
+    return [
+        Finding(table, "raw_identifier_values", c, passed=c not in failing, failing=int(counts[c])) for c in columns
+    ]
+
+
+def _grain_findings(
+    validator: _Validator, table: str, df: pd.DataFrame, rules: Rules, persons_total: int | None
+) -> list[Finding]:
+    gx = validator.gx
+    population = [c for c in rules.population_columns if c in df.columns]
+    unique_text = [
+        c for c in _text_columns(df)
+        if len(df) >= rules.unique_text_min_rows and df[c].notna().all() and df[c].nunique() == len(df)
+    ]
+    # Published rows each count k persons or more: as many of them as persons means the
+    # table describes persons, not groups.
+    flag = rules.suppression_flag
+    published = int((~df[flag].astype(bool)).sum()) if flag in df.columns else len(df)
+    ratio = (published / persons_total) if persons_total and persons_total >= rules.min_persons_for_ratio else 0.0
+    # A time of day in a dimension points at an event, hence at a person.
+    timed = [
+        c for c in df.columns
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and (df[c].dropna() != df[c].dropna().dt.floor("D")).any()
+    ]
+    facts = pd.DataFrame([{
+        "has_population_column": bool(population),
+        "has_suppression_flag": flag in df.columns,
+        "all_distinct_text_columns": len(unique_text),
+        "rows_per_person": ratio,
+        "timestamp_columns": len(timed),
+    }])
+    expectations = [
+        gx.expectations.ExpectColumnValuesToBeInSet(column="has_population_column", value_set=[True]),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="has_suppression_flag", value_set=[True]),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="all_distinct_text_columns", max_value=0),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="rows_per_person", max_value=rules.max_rows_per_person, strict_max=True
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="timestamp_columns", max_value=0),
+    ]
+    names = ["population_column", "suppression_flag", "all_distinct_text_column", "rows_per_person", "time_of_day"]
+    columns = [None, None, ", ".join(unique_text) or None, None, ", ".join(timed) or None]
+    return [
+        Finding(table, f"grain_{name}", column, passed=bool(r.success), failing=0 if r.success else 1)
+        for name, column, r in zip(names, columns, validator.validate(facts, expectations))
+    ]
+
+
+def _measures(df: pd.DataFrame, rules: Rules) -> list[str]:
+    """Numeric columns that are not dimensions (a stage's position is a dimension)."""
+    return [
+        c for c in df.select_dtypes("number").columns
+        if c != rules.suppression_flag and not re.search(rules.numeric_dimension_pattern, c)
+    ]
+
+
+def _dimensions(df: pd.DataFrame, rules: Rules) -> list[str]:
+    excluded = set(_measures(df, rules)) | {rules.suppression_flag} | set(rules.population_columns)
+    return [c for c in df.columns if c not in excluded]
+
+
+def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: Rules, k: int) -> list[Finding]:
+    gx = validator.gx
+    population = [c for c in rules.population_columns if c in df.columns]
+    flag = rules.suppression_flag
+    if not population or flag not in df.columns:
+        return []  # the grain rules already fail this table
+    income = any(c in df.columns for c in rules.income_category_columns)
+    k_table = max(k, rules.income_min_cell_size) if income else k
+    measures = _measures(df, rules)
+    expectations, names = [], []
+    for column in population:
+        expectations.append(gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=k_table))
+        names.append(("cell_below_k", column))
+    for column in measures:
+        # A suppressed row publishes nothing: no population, no amount, no rate.
+        expectations.append(gx.expectations.ExpectColumnValuesToBeNull(
+            column=column, row_condition=f'{flag}==True', condition_parser="pandas"
+        ))
+        names.append(("value_in_suppressed_cell", column))
+    findings = [
+        Finding(table, rule, column, passed=bool(r.success), failing=int(r.result.get("unexpected_count") or 0))
+        for (rule, column), r in zip(names, validator.validate(df, expectations))
+    ]
+    lone = lone_suppressed_lines(df, rules)
+    facts = pd.DataFrame({"dimension": list(lone) or ["-"], "lone_lines": list(lone.values()) or [0]})
+    result = validator.validate(facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="lone_lines", max_value=0)])
+    for dimension, count in lone.items():
+        findings.append(Finding(table, "recomputable_suppressed_cell", dimension, passed=count == 0, failing=count))
+    if not lone:
+        findings.append(Finding(table, "recomputable_suppressed_cell", None, passed=bool(result[0].success)))
+    return findings
+
+
+def lone_suppressed_lines(df: pd.DataFrame, rules: Rules | None = None) -> dict[str, int]:
+    """Per total dimension, the lines (cells differing only in it, with their total) that
+    have exactly one suppressed cell: that cell would be the total minus the others."""
+    rules = rules or load_rules()
+    flag = rules.suppression_flag
+    dims = _dimensions(df, rules)
+    totals = [d for d in dims if (df[d].astype(str) == rules.total_marker).any()]
+    out = {}
+    for dim in totals:
+        others = [d for d in dims if d != dim]
+        keyed = df.assign(_s=df[flag].astype(bool))
+        if others:
+            counts = keyed.groupby(others, dropna=False)["_s"].sum()
+        else:
+            counts = pd.Series([keyed["_s"].sum()])
+        out[dim] = int((counts == 1).sum())
+    return out
+
+
+def check_names_pattern(name: str, rules: Rules | None = None) -> list[str]:
+    """The name rules a column name breaks (for docs and tests)."""
+    rules = rules or load_rules()
+    return [rule for rule, pattern in rules.column_names if re.search(pattern, name.lower())]

@@ -1,0 +1,1 @@
+"""M'green statistics warehouse: the Dagster code location and the `mgreen` command."""

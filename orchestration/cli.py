@@ -1,0 +1,232 @@
+"""The ``mgreen`` command (DESIGN.md, "The contract the outside world relies on")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from orchestration.lib.settings import ConfigurationError, Settings
+from orchestration.project import DASHBOARDS_DIR, DATA_DIR, DBT_PROJECT_DIR
+
+DEMO_KEY_FILE = DATA_DIR / "demo.key"
+DEMO_CONTACTS = 20_000
+DEMO_SEED = 2026
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(click.style("mgreen: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """M'green statistics warehouse: generate a CRM, run the nightly job, serve the dashboards."""
+
+
+@main.command()
+@click.option("--contacts", type=click.IntRange(min=1), help="Contacts to create (a new CRM).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same bytes.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2019-01-01", show_default=True)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of activity [default: yesterday].")
+@click.option("--dirty-rate", type=click.FloatRange(0, 0.2), default=0.02, show_default=True,
+              help="Share of dirty values (bad emails, orphans, broken log lines...).")
+@click.option("--advance-days", type=click.IntRange(min=1), help="Add D days of activity to the existing CRM instead.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing CRM.")
+def generate(contacts, seed, start, end, dirty_rate, advance_days, overwrite) -> None:
+    """Create a synthetic CRM and its session logs at the configured source, or advance it."""
+    from synthetic_crm.engine import GenerationParams, advance
+    from synthetic_crm.engine import generate as generate_crm
+    from synthetic_crm.source import SourceError
+
+    settings = _settings()
+    if (contacts is None) == (advance_days is None):
+        _fail("give either --contacts N (a new CRM) or --advance-days D (continue the existing one).")
+    try:
+        if advance_days:
+            summary = advance(settings.source_url, settings.web_sessions_dir, advance_days, progress=_progress)
+            click.echo(
+                f"CRM advanced to {summary.as_of}: {sum(summary.rows.values()):,} rows written, "
+                f"{sum(summary.deleted.values()):,} erased, {summary.web_files} log files ({summary.seconds:.1f} s)."
+            )
+            return
+        params = GenerationParams(
+            contacts=contacts, seed=seed, start=start.date(),
+            end=end.date() if end else date.today() - timedelta(days=1), dirty_rate=dirty_rate,
+        )
+        summary = generate_crm(params, settings.source_url, settings.web_sessions_dir, overwrite=overwrite,
+                               progress=_progress)
+    except (SourceError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"CRM generated as of {summary.as_of}: {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables, "
+        f"{summary.web_files} session log files ({summary.seconds:.1f} s)."
+    )
+
+
+def ensure_dbt_manifest() -> None:
+    """dagster-dbt reads dbt's manifest when the definitions load: parse the project if needed."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts]
+    if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
+        return
+    dbt = Path(sys.executable).with_name("dbt")
+    done = subprocess.run(
+        [str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        _fail(f"dbt could not parse the project:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def _dagster_home() -> None:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DATA_DIR / "dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+
+
+def run_nightly() -> int:
+    """Run the nightly job once, in process; returns the exit code."""
+    from orchestration.lib.pseudonymisation import PseudonymisationKeyError, load_key
+
+    settings = _settings()
+    try:
+        load_key()
+    except PseudonymisationKeyError as exc:
+        _fail(str(exc))
+    os.environ.update(settings.as_environment())
+    _dagster_home()
+    ensure_dbt_manifest()
+
+    from dagster import DagsterInstance
+
+    from orchestration.defs.nightly.schedules import NIGHTLY_JOB_NAME
+    from orchestration.definitions import defs
+    from orchestration.lib.run_report import explain_failure
+
+    job = defs().resolve_job_def(NIGHTLY_JOB_NAME)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        if result.success:
+            click.echo(f"Published {settings.published_path} (run {result.run_id}).")
+            return 0
+        click.echo(explain_failure(instance, result.run_id), err=True)
+        click.echo(
+            f"Nothing was published: {settings.published_path} is unchanged. Run id {result.run_id}.", err=True
+        )
+        return 1
+
+
+@main.command()
+def run() -> None:
+    """Run the nightly job once, now (the job the 02:00 schedule launches)."""
+    sys.exit(run_nightly())
+
+
+@main.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--headless/--no-headless", default=True, show_default=True)
+def dashboards(port: int, headless: bool) -> None:
+    """Serve the dashboards on the published file (read-only)."""
+    settings = _settings()
+    if not settings.published_path.exists():
+        _fail(f"Nothing published yet at {settings.published_path}: run `mgreen run` first.")
+    os.environ.update(settings.as_environment())
+    os.environ.setdefault("MGREEN_DASHBOARD_AUTH_FILE", str(DATA_DIR / "dashboards" / "auth.yaml"))
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARDS_DIR / "streamlit_app.py"),
+        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--browser.gatherUsageStats", "false",
+    ]
+    sys.exit(subprocess.call(args))
+
+
+@main.command()
+@click.option("--contacts", type=click.IntRange(min=1), default=DEMO_CONTACTS, show_default=True)
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the dashboards at the end.")
+@click.option("--port", type=int, default=8501, show_default=True)
+def demo(contacts: int, serve: bool, port: int) -> None:
+    """What a newcomer runs first: demo key, demo data, one run, the dashboards."""
+    from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
+    from synthetic_crm.engine import GenerationParams
+    from synthetic_crm.engine import generate as generate_crm
+
+    if not os.environ.get("MGREEN_PSEUDONYMISATION_KEY") and not os.environ.get("MGREEN_PSEUDONYMISATION_KEY_FILE"):
+        if not DEMO_KEY_FILE.exists():
+            DEMO_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+            DEMO_KEY_FILE.write_text(secrets.token_urlsafe(48) + "\n")
+            DEMO_KEY_FILE.chmod(0o600)
+            click.echo(f"Created a random demo key in {DEMO_KEY_FILE} (never commit it).")
+        os.environ["MGREEN_PSEUDONYMISATION_KEY_FILE"] = str(DEMO_KEY_FILE)
+    settings = _settings()
+    if not settings.source_url.startswith("sqlite:///") or not Path(settings.source_url[len("sqlite:///"):]).exists():
+        click.echo(f"Generating a demo CRM of {contacts:,} contacts...")
+        generate_crm(
+            GenerationParams(contacts=contacts, seed=DEMO_SEED, end=date.today() - timedelta(days=1)),
+            settings.source_url, settings.web_sessions_dir, progress=_progress,
+        )
+    click.echo("Running the nightly job once...")
+    code = run_nightly()
+    if code != 0:
+        sys.exit(code)
+    auth_file = DATA_DIR / "dashboards" / "auth.yaml"
+    write_demo_auth_file(auth_file)
+    click.echo("Demo accounts (demo only; passwords are stored hashed in " f"{auth_file}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<12} {account.password:<22} rôle {account.role}")
+    if serve:
+        click.echo(f"Dashboards on http://localhost:{port} (Ctrl+C to stop).")
+        ctx = click.get_current_context()
+        ctx.invoke(dashboards, port=port, headless=True)
+
+
+@main.command()
+def publications() -> None:
+    """List the current publication and those kept for rollback."""
+    from orchestration.lib.publication import list_publications
+
+    settings = _settings()
+    items = list_publications(settings.published_path)
+    if not items:
+        click.echo("Nothing published yet.")
+        return
+    for item in items:
+        mark = "*" if item.current else " "
+        click.echo(f"{mark} {item.run_id}  données au {item.data_as_of}  publié le {item.published_at}  {item.path}")
+
+
+@main.command()
+@click.argument("run_id")
+def rollback(run_id: str) -> None:
+    """Put back a kept publication (by its run id, see `mgreen publications`)."""
+    from orchestration.lib.publication import PublicationError
+    from orchestration.lib.publication import rollback as do_rollback
+
+    settings = _settings()
+    try:
+        item = do_rollback(settings.published_path, run_id)
+    except PublicationError as exc:
+        _fail(str(exc))
+    click.echo(f"Restored the publication of run {item.run_id} (data as of {item.data_as_of}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The raw layer: the CRM and the session logs copied into DuckDB, then what must be forgotten.
+
+One step, so that the raw tables dbt reads are always the state after erasures and
+retention: load every CRM table (incremental, per-table transactions), load the session
+log files, forget the persons whose erasure the CRM executed, apply the retention rules.
+"""
+
+
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.compaction import mark_needed
+from orchestration.lib.contract import crm_tables
+from orchestration.lib.crm_loader import SchemaDriftError, ensure_state, load_table, open_reader
+from orchestration.lib.forgetting import apply_erasures
+from orchestration.lib.publication import ensure_ops_tables
+from orchestration.lib.pseudonymisation import load_key
+from orchestration.lib.retention import RULES, apply_retention, cutoff
+from orchestration.lib.warehouse import writing
+from orchestration.lib.web_sessions import load_web_sessions
+
+RAW_GROUP = "raw"
+WEB_SESSIONS_KEY = dg.AssetKey(["raw", "web_sessions"])
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+def _raw_specs() -> list[dg.AssetSpec]:
+    specs = [
+        dg.AssetSpec(
+            raw_key(name),
+            group_name=RAW_GROUP,
+            kinds={"duckdb", "sqlite"},
+            description=f"The CRM table {name}, as the CRM holds it (identifiers included; restricted).",
+        )
+        for name in crm_tables()
+    ]
+    specs.append(dg.AssetSpec(
+        WEB_SESSIONS_KEY, group_name=RAW_GROUP, kinds={"duckdb", "json"},
+        description="The website's session logs, one row per session (browsing data; 13 months).",
+    ))
+    return specs
+
+
+@dg.multi_asset(specs=_raw_specs(), name="raw_layer", retry_policy=dg.RetryPolicy(max_retries=0))
+def raw_layer(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    load_key()  # the run refuses to start without the pseudonymisation key
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    failures: list[str] = []
+    forgotten_rows: dict[str, int] = {}
+    with writing(settings.warehouse_path) as conn:
+        ensure_state(conn)
+        ensure_ops_tables(conn)
+        reader = open_reader(settings.source_url)
+        loads = {}
+        try:
+            for spec in crm_tables().values():
+                try:
+                    loads[spec.name] = load_table(conn, reader, spec)
+                except SchemaDriftError as exc:
+                    context.log.error(str(exc))
+                    failures.append(str(exc))
+        finally:
+            reader.close()
+        web = load_web_sessions(
+            conn, settings.web_sessions_dir, keep_from=cutoff(now, 13).date()
+        )
+        erased = apply_erasures(conn)
+        retained = apply_retention(conn, now)
+        events = [("erasure", "effacement", t, n) for t, n in erased.rows.items()]
+        for rule, result in retained.items():
+            events += [("retention", rule, t, n) for t, n in result.rows.items()]
+        for _, _, table, n in events:
+            forgotten_rows[table] = forgotten_rows.get(table, 0) + n
+        if events:
+            conn.executemany(
+                "insert into ops.gdpr_events values (?, now()::timestamp, ?, ?, ?, ?)",
+                [(context.run_id, kind, rule, table, n) for kind, rule, table, n in events],
+            )
+            mark_needed(conn, f"{sum(forgotten_rows.values())} rows forgotten by run {context.run_id}")
+
+    for name, result in loads.items():
+        yield dg.MaterializeResult(
+            asset_key=raw_key(name),
+            metadata={
+                "rows_read": result.rows_read,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "deleted_in_source": result.deleted,
+                "forgotten (erasure, retention)": forgotten_rows.get(name, 0),
+                "unparseable_values": dg.MetadataValue.json(result.unparseable),
+                "unexpected_columns": dg.MetadataValue.json(result.extra_columns),
+                "cursor": result.cursor or "",
+                "seconds": round(result.seconds, 2),
+            },
+        )
+    yield dg.MaterializeResult(
+        asset_key=WEB_SESSIONS_KEY,
+        metadata={
+            "files_loaded": web.files_loaded,
+            "files_unchanged": web.files_unchanged,
+            "files_past_retention": web.files_skipped_retention,
+            "files_ignored": dg.MetadataValue.json(web.files_ignored),
+            "lines_read": web.lines_read,
+            "sessions_loaded": web.sessions_loaded,
+            "quarantined": web.quarantined,
+            "forgotten (erasure, retention)": forgotten_rows.get("web_sessions", 0),
+            "seconds": round(web.seconds, 2),
+        },
+    )
+    context.log.info(
+        f"Forgotten: {erased.total} rows of {erased.contacts} executed erasures; "
+        + ", ".join(f"{rule}: {r.total} rows" for rule, r in retained.items())
+        + f" (rules: {', '.join(r.name for r in RULES)})"
+    )
+    if failures:
+        raise dg.Failure(
+            description="The CRM no longer matches the contract; these tables were not loaded:\n" + "\n".join(failures)
+        )

@@ -1,0 +1,102 @@
+"""Compaction after forgetting, then publication of the marts for the dashboards."""
+
+
+import time
+
+import dagster as dg
+
+from expectations.guard import IdentifierSet, load_rules, run_guard
+from orchestration.defs.guard.checks import mart_keys
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.compaction import compact, is_needed
+from orchestration.lib.guard_results import persons_total, record
+from orchestration.lib.publication import (
+    PublicationError,
+    candidate_path,
+    install,
+    now_utc,
+    verify_candidate,
+    write_candidate,
+)
+from orchestration.lib.warehouse import connect, writer_lock
+
+COMPACTION_KEY = dg.AssetKey(["ops", "warehouse_compaction"])
+PUBLISHED_KEY = dg.AssetKey(["published", "marts"])
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    marts = mart_keys()
+
+    @dg.asset(
+        key=COMPACTION_KEY,
+        deps=marts,
+        group_name="publication",
+        kinds={"duckdb"},
+        description="Rewrites the warehouse file after rows were forgotten, so no deleted value stays in free blocks.",
+    )
+    def warehouse_compaction(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        with writer_lock(settings.warehouse_path):
+            conn = connect(settings.warehouse_path)
+            try:
+                needed = is_needed(conn)
+            finally:
+                conn.close()
+            if not needed:
+                return dg.MaterializeResult(metadata={"compacted": False})
+            result = compact(settings.warehouse_path)
+        return dg.MaterializeResult(metadata={
+            "compacted": True,
+            "bytes_before": result.bytes_before,
+            "bytes_after": result.bytes_after,
+            "seconds": round(result.seconds, 2),
+        })
+
+    @dg.asset(
+        key=PUBLISHED_KEY,
+        deps=[*marts, COMPACTION_KEY],
+        group_name="publication",
+        kinds={"duckdb"},
+        description="The marts file the dashboards read: written beside, verified, then renamed into place.",
+    )
+    def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        started = time.perf_counter()
+        published_at = now_utc()
+        candidate = candidate_path(settings.published_path, context.run_id)
+        with writer_lock(settings.warehouse_path):
+            conn = connect(settings.warehouse_path)
+            try:
+                rows = write_candidate(conn, candidate, run_id=context.run_id, k=settings.min_cell_size,
+                                       published_at=published_at)
+                persons = persons_total(conn)
+                identifiers = IdentifierSet(conn, load_rules())
+
+                def guard(catalog: str, schema: str):
+                    report = run_guard(conn, catalog=catalog, schema=schema, k=settings.min_cell_size,
+                                       persons_total=persons, target="published file", identifiers=identifiers)
+                    record(conn, context.run_id, report)
+                    return report
+
+                try:
+                    report = verify_candidate(conn, candidate, rows, guard)
+                except PublicationError:
+                    candidate.unlink(missing_ok=True)
+                    conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
+                    raise
+                finally:
+                    identifiers.drop()
+            finally:
+                conn.close()
+            install(candidate, settings.published_path, published_at=published_at, run_id=context.run_id)
+        context.log.info(report.summary())
+        return dg.MaterializeResult(metadata={
+            "path": str(settings.published_path),
+            "tables": len(rows),
+            "rows": sum(rows.values()),
+            "rows_per_mart": dg.MetadataValue.json(rows),
+            "seconds": round(time.perf_counter() - started, 2),
+        })
+
+    return dg.Definitions(assets=[warehouse_compaction, published_marts])

@@ -1,0 +1,39 @@
+"""The resource every step shares: the run's settings (DESIGN.md's contract)."""
+
+
+import dagster as dg
+
+from orchestration.lib.settings import Settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the CRM, the logs, the warehouse and the published file are, and k.
+
+    Fields left unset are read from the ``MGREEN_*`` environment variables when the step
+    runs (never at import), with DESIGN.md's defaults: ``dg.EnvVar`` cannot carry a default,
+    and the contract gives every variable one. The pseudonymisation key is never a field:
+    Dagster would store it with the run's configuration.
+    """
+
+    source_url: str | None = None
+    web_sessions_dir: str | None = None
+    warehouse_path: str | None = None
+    published_path: str | None = None
+    min_cell_size: int | None = None
+
+    def settings(self) -> Settings:
+        overrides = {
+            "MGREEN_SOURCE_URL": self.source_url,
+            "MGREEN_WEB_SESSIONS_DIR": self.web_sessions_dir,
+            "MGREEN_WAREHOUSE_PATH": self.warehouse_path,
+            "MGREEN_PUBLISHED_PATH": self.published_path,
+            "MGREEN_MIN_CELL_SIZE": None if self.min_cell_size is None else str(self.min_cell_size),
+        }
+        import os
+
+        env = dict(os.environ)
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings.from_env(env)
+
+
+defs = dg.Definitions(resources={"warehouse": WarehouseResource()})

@@ -1,0 +1,61 @@
+"""Every dbt model as an asset, every dbt test as an asset check (``dbt build``)."""
+
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.warehouse import writer_lock
+from orchestration.project import DBT_PROJECT_DIR, dbt_project
+
+MARTS_GROUP = "marts"
+
+
+class MgreenTranslator(DagsterDbtTranslator):
+    """Sources are the raw assets (``raw/<table>``); models are keyed by layer and name."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        layer = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([layer, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or "reference"
+
+
+def is_mart(dbt_resource_props: Mapping[str, Any]) -> bool:
+    return dbt_resource_props["resource_type"] == "model" and dbt_resource_props["fqn"][1:2] == ["marts"]
+
+
+TRANSLATOR = MgreenTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    project = dbt_project()
+
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=TRANSLATOR, name="dbt_models")
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        # dbt runs as a child process and reads its settings from the environment.
+        os.environ.update(settings.as_environment())
+        with writer_lock(settings.warehouse_path):
+            yield from dbt.cli(["build"], context=context, target_path=DBT_PROJECT_DIR / "target" / "runs").stream()
+
+    return dg.Definitions(
+        assets=[dbt_models],
+        resources={"dbt": DbtCliResource(
+            project_dir=project,
+            profiles_dir=str(DBT_PROJECT_DIR),
+            # The dbt of this environment, even when its bin/ is not on PATH (cron, systemd).
+            dbt_executable=shutil.which("dbt") or str(Path(sys.executable).with_name("dbt")),
+        )},
+    )

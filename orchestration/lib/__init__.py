@@ -1,0 +1,1 @@
+"""Pure helpers of the warehouse: no Dagster decorators here, each unit-tested on its own."""

@@ -1,0 +1,147 @@
+"""Forgetting persons in the warehouse's raw copy: executed erasures and retention purges.
+
+The CRM hard-deletes an erased person's rows; its ``privacy_requests`` table keeps the
+request with the old contact id, and that is how the warehouse learns it must forget someone
+it already copied. ``forget_contacts`` removes every raw row derived from a set of contact
+ids: the contact, its consents, requests, simulations, calls (by contact or by the caller's
+number), quotes and their lines, orders and what hangs from them (installations, invoices,
+payments, collection cases, aid dossiers, tickets, surveys), financing requests, referrals
+either way, and its website sessions. The same function serves retention when a prospect's
+period is over. Deleting here is idempotent: running it every night on every executed
+erasure costs a few semi-joins.
+
+The staging, intermediate and mart tables are rebuilt from raw by dbt after this step, and
+the warehouse file is then compacted (``compaction.py``) so that deleted values do not
+linger in free blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+# (table, how its rows are found, from the temporary sets built below), in deletion order.
+_DERIVED_ROWS: tuple[tuple[str, str], ...] = (
+    ("quote_lines", "quote_id in (select quote_id from _forget_quotes)"),
+    ("installations", "order_id in (select order_id from _forget_orders)"),
+    ("payments", "invoice_id in (select invoice_id from _forget_invoices)"),
+    ("collection_cases", "invoice_id in (select invoice_id from _forget_invoices)"),
+    ("invoices", "invoice_id in (select invoice_id from _forget_invoices)"),
+    ("aid_applications", "contact_id in (select contact_id from _forget_contacts) "
+                         "or order_id in (select order_id from _forget_orders)"),
+    ("service_tickets", "contact_id in (select contact_id from _forget_contacts) "
+                        "or order_id in (select order_id from _forget_orders)"),
+    ("survey_responses", "contact_id in (select contact_id from _forget_contacts) "
+                         "or order_id in (select order_id from _forget_orders)"),
+    ("financing_requests", "contact_id in (select contact_id from _forget_contacts) "
+                           "or quote_id in (select quote_id from _forget_quotes)"),
+    ("orders", "order_id in (select order_id from _forget_orders)"),
+    ("quotes", "quote_id in (select quote_id from _forget_quotes)"),
+    ("consents", "contact_id in (select contact_id from _forget_contacts)"),
+    ("requests", "contact_id in (select contact_id from _forget_contacts)"),
+    ("simulations", "contact_id in (select contact_id from _forget_contacts) "
+                    "or web_session_id in (select session_id from _forget_sessions)"),
+    ("calls", "contact_id in (select contact_id from _forget_contacts) "
+              "or right(regexp_replace(caller_number, '[^0-9]', '', 'g'), 9) in (select phone_digits from _forget_phones)"),
+    ("referrals", "referrer_contact_id in (select contact_id from _forget_contacts) "
+                  "or referee_contact_id in (select contact_id from _forget_contacts)"),
+    ("web_sessions", "session_id in (select session_id from _forget_sessions)"),
+    ("contacts", "contact_id in (select contact_id from _forget_contacts)"),
+)
+
+
+@dataclass
+class Forgotten:
+    """Rows removed per raw table (counts only: the DPO's page shows them, nothing else)."""
+
+    contacts: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    return {r[0] for r in rows}
+
+
+def forget_contacts(conn: duckdb.DuckDBPyConnection, contact_ids_sql: str) -> Forgotten:
+    """Delete every raw row derived from the contact ids that ``contact_ids_sql`` selects.
+
+    Runs in one transaction: either all of a person's rows go, or none.
+    """
+    tables = _existing_tables(conn)
+    result = Forgotten()
+    conn.execute("begin transaction")
+    try:
+        conn.execute(f"create or replace temp table _forget_contacts as select distinct contact_id from ({contact_ids_sql})")
+        result.contacts = conn.execute("select count(*) from _forget_contacts").fetchone()[0]
+        if result.contacts:
+            _collect(conn, tables)
+            for table, where in _DERIVED_ROWS:
+                if table in tables:
+                    deleted = conn.execute(f"delete from raw.{table} where {where}").fetchone()[0]
+                    if deleted:
+                        result.rows[table] = int(deleted)
+        for temp in ("contacts", "quotes", "orders", "invoices", "phones", "sessions"):
+            conn.execute(f"drop table if exists _forget_{temp}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return result
+
+
+def _collect(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    """The rows hanging from the contacts, found before anything is deleted."""
+
+    def table_or_empty(name: str, columns: str) -> str:
+        return f"raw.{name}" if name in tables else f"(select {columns} where false)"
+
+    quotes = table_or_empty("quotes", "null::bigint as quote_id, null::bigint as contact_id")
+    orders = table_or_empty("orders", "null::bigint as order_id, null::bigint as quote_id, null::bigint as contact_id")
+    invoices = table_or_empty("invoices", "null::bigint as invoice_id, null::bigint as order_id")
+    contacts = table_or_empty("contacts", "null::bigint as contact_id, null::varchar as phone")
+    sessions = table_or_empty("web_sessions", "null::varchar as session_id, null::bigint as contact_id")
+    simulations = table_or_empty("simulations", "null::varchar as web_session_id, null::bigint as contact_id")
+    conn.execute(
+        f"create or replace temp table _forget_quotes as select quote_id from {quotes} "
+        "where contact_id in (select contact_id from _forget_contacts)"
+    )
+    conn.execute(
+        f"create or replace temp table _forget_orders as select order_id from {orders} "
+        "where contact_id in (select contact_id from _forget_contacts) "
+        "or quote_id in (select quote_id from _forget_quotes)"
+    )
+    conn.execute(
+        f"create or replace temp table _forget_invoices as select invoice_id from {invoices} "
+        "where order_id in (select order_id from _forget_orders)"
+    )
+    # Calls the CRM could not match still carry the person's number: compare the last nine digits.
+    conn.execute(
+        "create or replace temp table _forget_phones as "
+        "select distinct right(regexp_replace(phone, '[^0-9]', '', 'g'), 9) as phone_digits "
+        f"from {contacts} where contact_id in (select contact_id from _forget_contacts) "
+        "and length(regexp_replace(phone, '[^0-9]', '', 'g')) >= 9"
+    )
+    conn.execute(
+        "create or replace temp table _forget_sessions as "
+        f"select session_id from {sessions} where contact_id in (select contact_id from _forget_contacts) "
+        f"union select web_session_id from {simulations} "
+        "where contact_id in (select contact_id from _forget_contacts) and web_session_id is not null"
+    )
+
+
+EXECUTED_ERASURES_SQL = (
+    "select contact_id from raw.privacy_requests where kind = 'effacement' and completed_at is not null"
+)
+
+
+def apply_erasures(conn: duckdb.DuckDBPyConnection) -> Forgotten:
+    """Forget every person whose erasure the CRM has executed (idempotent)."""
+    if "privacy_requests" not in _existing_tables(conn):
+        return Forgotten()
+    return forget_contacts(conn, EXECUTED_ERASURES_SQL)

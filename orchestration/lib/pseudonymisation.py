@@ -1,0 +1,104 @@
+"""Keyed pseudonyms (HMAC-SHA256) and the normalisation that makes one person one key.
+
+The key comes from ``MGREEN_PSEUDONYMISATION_KEY`` or from the file named by
+``MGREEN_PSEUDONYMISATION_KEY_FILE``. It is never logged, never put in an error message,
+never written to the warehouse, dbt's ``target/`` or the published file: dbt calls the
+HMAC as a DuckDB function registered by ``orchestration.lib.dbt_plugin``, so compiled SQL
+holds only the function's name.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MIN_KEY_LENGTH = 32
+KEY_ENV = "MGREEN_PSEUDONYMISATION_KEY"
+KEY_FILE_ENV = "MGREEN_PSEUDONYMISATION_KEY_FILE"
+HOW_TO_SET = (
+    f"Set {KEY_ENV} to a secret of at least {MIN_KEY_LENGTH} characters, or {KEY_FILE_ENV} to a file "
+    "holding one (for example: python -c \"import secrets; print(secrets.token_urlsafe(48))\" > key.txt). "
+    "`mgreen demo` creates a demo key under data/."
+)
+
+
+class PseudonymisationKeyError(RuntimeError):
+    """The pseudonymisation key is missing or unusable (the message never contains it)."""
+
+
+def load_key(environ: Mapping[str, str] | None = None) -> bytes:
+    """The secret key as bytes; raises with instructions when absent or too short."""
+    env = os.environ if environ is None else environ
+    value = env.get(KEY_ENV, "")
+    source = KEY_ENV
+    if not value and env.get(KEY_FILE_ENV):
+        path = Path(env[KEY_FILE_ENV])
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise PseudonymisationKeyError(
+                f"{KEY_FILE_ENV} names {path}, which cannot be read ({exc.strerror}). {HOW_TO_SET}"
+            ) from None
+        source = f"the file {path}"
+    if not value:
+        raise PseudonymisationKeyError(f"No pseudonymisation key: the run refuses to start without one. {HOW_TO_SET}")
+    if len(value) < MIN_KEY_LENGTH:
+        raise PseudonymisationKeyError(
+            f"The pseudonymisation key in {source} is {len(value)} characters long; "
+            f"at least {MIN_KEY_LENGTH} are required. {HOW_TO_SET}"
+        )
+    return value.encode("utf-8")
+
+
+def pseudonym(key: bytes, domain: str, value: str | None) -> str | None:
+    """HMAC-SHA256 of ``domain:value`` as 64 hex digits; None stays None.
+
+    The domain ('contact', 'email', 'phone', ...) keeps equal strings of different kinds
+    from getting the same pseudonym.
+    """
+    if value is None:
+        return None
+    return hmac.digest(key, f"{domain}:{value}".encode(), "sha256").hex()
+
+
+def pseudonyms(key: bytes, domains: Iterable[str | None], values: Iterable[str | None]) -> list[str | None]:
+    """Vector form of :func:`pseudonym` (used by the DuckDB function)."""
+    digest = hmac.digest
+    return [
+        None if v is None or d is None else digest(key, f"{d}:{v}".encode(), "sha256").hex()
+        for d, v in zip(domains, values)
+    ]
+
+
+def pseudonymiser(environ: Mapping[str, str] | None = None, cache_size: int = 4_000_000):
+    """A vectorised HMAC function over Arrow arrays, for DuckDB (``create_function(type='arrow')``).
+
+    The same contact id appears in many tables of one dbt run: a bounded memo of pseudonyms
+    already computed saves most HMACs. The memo lives in this process only.
+    """
+    # hmac keeps the keyed inner and outer states; copying them is cheaper than a new HMAC.
+    keyed = hmac.new(load_key(environ), digestmod="sha256")
+    memo: dict[str, str] = {}
+
+    def compute(message: str) -> str:
+        mac = keyed.copy()
+        mac.update(message.encode())
+        value = mac.hexdigest()
+        if len(memo) < cache_size:
+            memo[message] = value
+        return value
+
+    def udf(domains: pa.Array, values: pa.Array) -> pa.Array:
+        # One string per row, assembled by Arrow; nulls stay null.
+        messages = pc.binary_join_element_wise(domains, values, ":").to_pylist()
+        get = memo.get
+        return pa.array(
+            [None if m is None else (get(m) or compute(m)) for m in messages], type=pa.string()
+        )
+
+    return udf

@@ -1,0 +1,234 @@
+"""Load the website's daily session logs (``YYYY-MM-DD.jsonl``) into ``raw.web_sessions``.
+
+By batches of files, each batch in one DuckDB transaction:
+- a file is (re)loaded when its content hash differs from the one recorded: a file delivered
+  again replaces that file's rows;
+- a session present in two consecutive files (it crossed midnight) is kept once, from the
+  later file, which holds it complete; when a file is re-delivered, the day before is
+  reloaded with it so that no session is lost between the two;
+- a line that is not JSON, or lacks a session id or a start time, goes to
+  ``raw.web_sessions_quarantine`` with the file name, the line number and the reason, never
+  its content; the load goes on;
+- files older than the retention period of browsing data are not loaded at all.
+
+Parsing happens inside DuckDB (``read_text`` + ``json_valid``), not line by line in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
+FILES_TABLE = "raw.web_session_files"
+SESSIONS_TABLE = "raw.web_sessions"
+QUARANTINE_TABLE = "raw.web_sessions_quarantine"
+
+_DDL = (
+    f"""create table if not exists {SESSIONS_TABLE} (
+        session_id varchar, started_at timestamp, ip varchar, user_agent varchar, device varchar,
+        landing_page varchar, referrer varchar, utm_source varchar, utm_medium varchar,
+        utm_campaign varchar, pages json, search_terms json, duration_s bigint, contact_id bigint,
+        form varchar, source_file varchar, line_no bigint)""",
+    f"""create table if not exists {QUARANTINE_TABLE} (
+        source_file varchar, line_no bigint, reason varchar, quarantined_at timestamp)""",
+    f"""create table if not exists {FILES_TABLE} (
+        source_file varchar primary key, file_day date, sha256 varchar, size_bytes bigint,
+        lines bigint, sessions bigint, quarantined bigint, loaded_at timestamp)""",
+)
+
+
+@dataclass
+class WebLoad:
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_unchanged: int = 0
+    files_skipped_retention: int = 0
+    files_ignored: list[str] = field(default_factory=list)
+    lines_read: int = 0
+    sessions_loaded: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists raw")
+    for ddl in _DDL:
+        conn.execute(ddl)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+BATCH_FILES = 64
+
+
+def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int, int]:
+    """Replace these files' rows (inside the caller's transaction); returns lines, sessions, quarantined."""
+    names = [path.name for path, _, _ in batch]
+    conn.execute("create or replace temp table _batch_files (source_file varchar, file_day date, sha256 varchar, size_bytes bigint)")
+    conn.executemany(
+        "insert into _batch_files values (?, ?, ?, ?)",
+        [(path.name, day, sha, path.stat().st_size) for path, day, sha in batch],
+    )
+    conn.execute(f"delete from {SESSIONS_TABLE} where source_file in (select source_file from _batch_files)")
+    conn.execute(f"delete from {QUARANTINE_TABLE} where source_file in (select source_file from _batch_files)")
+    conn.execute(
+        """
+        create or replace temp table _lines as
+        with files as (
+            select parse_filename(filename) as source_file, string_split(content, chr(10)) as parts
+            from read_text(?)
+        )
+        select source_file, unnest(generate_series(1, len(parts))) as line_no, unnest(parts) as line
+        from files
+        """,
+        [[str(path) for path, _, _ in batch]],
+    )
+    # The final newline leaves an empty last element: not a line.
+    conn.execute(
+        "delete from _lines l where line = '' and line_no = "
+        "(select max(line_no) from _lines m where m.source_file = l.source_file)"
+    )
+    conn.execute(
+        """
+        create or replace temp table _checked as
+        select source_file, line_no, line,
+            case
+                when not json_valid(line) then 'not valid JSON (truncated or garbage line)'
+                when json_type(line) <> 'OBJECT' then 'not a JSON object'
+                when line->>'session_id' is null then 'missing session_id'
+                when try_cast(replace(replace(line->>'started_at', 'T', ' '), 'Z', '') as timestamp) is null
+                    then 'missing or invalid started_at'
+            end as reason
+        from _lines
+        """
+    )
+    conn.execute(
+        f"insert into {QUARANTINE_TABLE} "
+        "select source_file, line_no, reason, now()::timestamp from _checked where reason is not null"
+    )
+    conn.execute(
+        f"""
+        insert into {SESSIONS_TABLE}
+        select
+            line->>'session_id',
+            try_cast(replace(replace(line->>'started_at', 'T', ' '), 'Z', '') as timestamp),
+            line->>'ip', line->>'user_agent', line->>'device', line->>'landing_page', line->>'referrer',
+            line->>'utm_source', line->>'utm_medium', line->>'utm_campaign',
+            line->'pages', line->'search_terms',
+            try_cast(line->>'duration_s' as bigint), try_cast(line->>'contact_id' as bigint),
+            line->>'form', source_file, line_no
+        from _checked where reason is null
+        qualify row_number() over (partition by source_file, line->>'session_id' order by line_no desc) = 1
+        """
+    )
+    # A session in two consecutive files is kept once: the later file's copy is the complete one.
+    conn.execute(
+        f"""
+        delete from {SESSIONS_TABLE} s
+        using (
+            select session_id, max(source_file) as kept_file
+            from {SESSIONS_TABLE}
+            where session_id in (
+                select line->>'session_id' from _checked where reason is null
+            )
+            group by session_id
+            having count(*) > 1
+        ) as duplicates
+        where s.session_id = duplicates.session_id and s.source_file <> duplicates.kept_file
+        """
+    )
+    conn.execute(
+        f"""
+        insert or replace into {FILES_TABLE}
+        select f.source_file, f.file_day, f.sha256, f.size_bytes,
+            (select count(*) from _checked c where c.source_file = f.source_file),
+            (select count(*) from {SESSIONS_TABLE} s where s.source_file = f.source_file),
+            (select count(*) from _checked c where c.source_file = f.source_file and c.reason is not null),
+            now()::timestamp
+        from _batch_files f
+        """
+    )
+    lines, bad = conn.execute("select count(*), count(reason) from _checked").fetchone()
+    sessions = conn.execute(
+        f"select count(*) from {SESSIONS_TABLE} where source_file in (select source_file from _batch_files)"
+    ).fetchone()[0]
+    for table in ("_lines", "_checked", "_batch_files"):
+        conn.execute(f"drop table {table}")
+    return int(lines), int(sessions), int(bad)
+
+
+def load_web_sessions(
+    conn: duckdb.DuckDBPyConnection, folder: Path, *, keep_from: date, full_refresh: bool = False
+) -> WebLoad:
+    """Load new and re-delivered files of ``folder``; files before ``keep_from`` are past retention."""
+    started = time.perf_counter()
+    result = WebLoad()
+    ensure_tables(conn)
+    if full_refresh:
+        for table in (SESSIONS_TABLE, QUARANTINE_TABLE, FILES_TABLE):
+            conn.execute(f"delete from {table}")
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"The session logs folder {folder} does not exist: set MGREEN_WEB_SESSIONS_DIR "
+            "or generate a source with `mgreen generate`."
+        )
+    known = dict(conn.execute(f"select source_file, sha256 from {FILES_TABLE}").fetchall())
+    files: dict[str, tuple[Path, date]] = {}
+    for path in sorted(folder.iterdir()):
+        match = FILE_NAME.match(path.name)
+        if not match:
+            if path.is_file() and not path.name.endswith(".part"):
+                result.files_ignored.append(path.name)
+            continue
+        try:
+            day = date.fromisoformat(match.group(1))
+        except ValueError:
+            result.files_ignored.append(path.name)
+            continue
+        result.files_seen += 1
+        if day < keep_from:
+            result.files_skipped_retention += 1
+            continue
+        files[path.name] = (path, day)
+
+    to_load: dict[str, str] = {}
+    for name, (path, day) in files.items():
+        sha = _sha256(path)
+        if known.get(name) == sha:
+            result.files_unchanged += 1
+            continue
+        to_load[name] = sha
+        previous = f"{(day - timedelta(days=1)).isoformat()}.jsonl"
+        if name in known and previous in files and previous not in to_load:
+            # Re-delivery: reload the day before too, whose sessions may cross into this one.
+            to_load[previous] = _sha256(files[previous][0])
+    # Files by batches, each batch in one transaction: a crash leaves whole batches loaded or not.
+    ordered = sorted(to_load)
+    for i in range(0, len(ordered), BATCH_FILES):
+        batch = [(files[name][0], files[name][1], to_load[name]) for name in ordered[i : i + BATCH_FILES]]
+        conn.execute("begin transaction")
+        try:
+            lines, sessions, bad = _load_files(conn, batch)
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        result.files_loaded += len(batch)
+        result.lines_read += lines
+        result.sessions_loaded += sessions
+        result.quarantined += bad
+    result.seconds = time.perf_counter() - started
+    return result
