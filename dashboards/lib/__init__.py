@@ -1,0 +1,1 @@
+"""Shared helpers of the dashboards: data access, queries, charts, formats, filters, login."""

@@ -1,0 +1,93 @@
+"""Charts (Altair): monthly series, breakdowns and the map of Île-de-France départements."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from dashboards.lib import formatting as fmt
+
+GEOJSON = Path(__file__).resolve().parent.parent / "assets" / "departements-ile-de-france.geojson"
+GREEN = "#2e7d32"
+
+
+def _month_axis() -> alt.Axis:
+    return alt.Axis(format="%m/%Y", title=None, labelAngle=0)
+
+
+def monthly_bars(df: pd.DataFrame, value: str, title: str, month: str = "month") -> alt.Chart:
+    """Bars by month; suppressed months are drawn as empty (never as zero)."""
+    data = df[[month, value]].copy()
+    data[month] = pd.to_datetime(data[month])
+    return (
+        alt.Chart(data.dropna(subset=[value]), title=title)
+        .mark_bar(color=GREEN)
+        .encode(
+            x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
+            y=alt.Y(f"{value}:Q", title=None),
+            tooltip=[alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", title=title, format=",.0f")],
+        )
+        .properties(height=260)
+    )
+
+
+def monthly_lines(df: pd.DataFrame, value: str, series: str, title: str, labels: dict[str, str],
+                  month: str = "month") -> alt.Chart:
+    data = df[[month, series, value]].copy()
+    data[month] = pd.to_datetime(data[month])
+    data["Série"] = data[series].map(lambda c: labels.get(c, c))
+    return (
+        alt.Chart(data.dropna(subset=[value]), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
+            y=alt.Y(f"{value}:Q", title=None),
+            color=alt.Color("Série:N", legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["Série:N", alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", format=",.1f")],
+        )
+        .properties(height=280)
+    )
+
+
+def horizontal_bars(df: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart:
+    return (
+        alt.Chart(df.dropna(subset=[value]), title=title)
+        .mark_bar(color=GREEN)
+        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=None),
+                tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.0f")])
+        .properties(height=max(120, 28 * len(df)))
+    )
+
+
+@cache
+def _features() -> list[dict]:
+    return json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]
+
+
+def departement_map(df: pd.DataFrame, value: str, title: str) -> alt.Chart:
+    """Choropleth of the eight départements; a département in secret statistique is grey."""
+    values = {row["valeur"]: row[value] for _, row in df.iterrows()}
+    features = []
+    for feature in _features():
+        code = feature["properties"]["code"]
+        shown = values.get(code)
+        features.append({**feature, "properties": {
+            **feature["properties"],
+            "valeur": None if shown is None or pd.isna(shown) else float(shown),
+            "texte": fmt.number(shown) if shown is not None and not pd.isna(shown) else fmt.SECRET,
+        }})
+    data = alt.Data(values=features)
+    return (
+        alt.Chart(data, title=title)
+        .mark_geoshape(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color("properties.valeur:Q", title=None, scale=alt.Scale(scheme="greens")),
+            tooltip=[alt.Tooltip("properties.nom:N", title="Département"), alt.Tooltip("properties.texte:N", title=title)],
+        )
+        .project(type="mercator")
+        .properties(height=380)
+    )
