@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from orchestration.lib.settings import ConfigurationError, Settings
-from orchestration.project import DASHBOARDS_DIR, DATA_DIR, DBT_PROJECT_DIR
+from orchestration.project import DASHBOARDS_DIR, DATA_DIR, dbt_project_dir
 
 DEMO_KEY_FILE = DATA_DIR / "demo.key"
 DEMO_CONTACTS = 20_000
@@ -83,13 +83,14 @@ def generate(contacts, seed, start, end, dirty_rate, advance_days, overwrite) ->
 
 def ensure_dbt_manifest() -> None:
     """dagster-dbt reads dbt's manifest when the definitions load: parse the project if needed."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    sources = [p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts]
+    project_dir = dbt_project_dir()
+    manifest = project_dir / "target" / "manifest.json"
+    sources = [p for p in project_dir.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts]
     if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
         return
     dbt = Path(sys.executable).with_name("dbt")
     done = subprocess.run(
-        [str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False
+        [str(dbt), "parse", "--quiet"], cwd=project_dir, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         _fail(f"dbt could not parse the project:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")

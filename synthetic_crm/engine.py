@@ -158,7 +158,7 @@ def build_world(params: GenerationParams, as_of: date, progress: Progress = lamb
 
 
 def _concat(frames: list[Frame]) -> Frame:
-    frames = [f for f in frames if f and len(next(iter(f.values())))]
+    frames = [f for f in frames if f]
     if not frames:
         return {}
     return {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}

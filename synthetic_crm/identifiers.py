@@ -14,6 +14,13 @@ _DIGITS = np.array(list("0123456789"))
 _ALNUM = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))
 
 
+def zfill(values: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal strings (numpy's kernel fails on empty arrays: small days have them)."""
+    if len(values) == 0:
+        return np.empty(0, dtype=object)
+    return np.char.zfill(np.asarray(values).astype(str), width).astype(object)
+
+
 def digit_strings(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
     """``n`` strings of ``width`` random digits."""
     picks = rng.integers(0, 10, size=(n, width), dtype=np.int8)
@@ -109,7 +116,7 @@ def ibans(rng: np.random.Generator, n: int) -> np.ndarray:
         zero_copy_only=False
     )
     check = 98 - _mod97(rearranged)
-    check_str = np.char.zfill(check.astype(str), 2).astype(object)
+    check_str = zfill(check, 2)
     compact = pc.binary_join_element_wise("FR", pa.array(check_str, type=pa.string()), pa.array(bban, type=pa.string()), "")
     groups = [pc.utf8_slice_codeunits(compact, i, i + 4) for i in range(0, 27, 4)]
     spaced = pc.binary_join_element_wise(*groups, " ").to_numpy(zero_copy_only=False)
@@ -119,15 +126,19 @@ def ibans(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def tax_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     """Numéros fiscaux: 13 digits, first 0-3, last three = first ten mod 511."""
+    if n == 0:
+        return np.empty(0, dtype=object)
     first = rng.integers(0, 4, size=n)
     rest = rng.integers(0, 10**9, size=n, dtype=np.int64)
     head = first.astype(np.int64) * 10**9 + rest
     key = head % 511
-    return np.char.add(np.char.zfill(head.astype(str), 10), np.char.zfill(key.astype(str), 3)).astype(object)
+    return join(zfill(head, 10), zfill(key, 3))
 
 
 def tax_notice_refs(rng: np.random.Generator, n: int) -> np.ndarray:
     """Références d'avis d'impôt: 13 upper-case alphanumerics starting with a year."""
+    if n == 0:
+        return np.empty(0, dtype=object)
     year = rng.integers(19, 27, size=n).astype(str)
     body = _join_chars(_ALNUM[rng.integers(0, len(_ALNUM), size=(n, 11))])
     return np.char.add(year, body.astype(str)).astype(object)

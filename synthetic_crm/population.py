@@ -32,6 +32,7 @@ from synthetic_crm.identifiers import (
     tax_notice_refs,
     tax_numbers,
     unique_phone_digits,
+    zfill,
 )
 from synthetic_crm.pools import Pools
 from text_unidecode import unidecode
@@ -397,7 +398,7 @@ def _contacts(rng: np.random.Generator, pools: Pools, t0: np.ndarray, dirty: flo
     nsn[d] = nsn[s]
     by_email = rng.random(len(d)) < 0.6
     # Same email typed differently; or no email, same phone written another way.
-    shouting = np.char.upper(email[s].astype(str)).astype(object)
+    shouting = np.array([e.upper() for e in email[s]], dtype=object)
     padded = join(" ", email[s], " ")
     email[d] = np.where(by_email, np.where(rng.random(len(d)) < 0.5, shouting, padded), None)
     has_email[d] = by_email
@@ -411,12 +412,14 @@ def _contacts(rng: np.random.Generator, pools: Pools, t0: np.ndarray, dirty: flo
     bad_email = has_email & (rng.random(n) < dirty)
     kinds = rng.integers(0, 4, int(bad_email.sum()))
     bad_src = email[bad_email].astype(str)
-    email[bad_email] = np.select(
+    if len(bad_src):
+        email[bad_email] = np.select(
         [kinds == 0, kinds == 1, kinds == 2],
-        [np.char.replace(bad_src, "@", " at "), np.char.rstrip(np.char.rstrip(bad_src, "abcdefghijklmnopqrstuvwxyz"), "."),
-         np.full(len(bad_src), "n/a")],
-        np.char.replace(bad_src, "@", "@@"),
-    ).astype(object)
+            [np.char.replace(bad_src, "@", " at "),
+             np.char.rstrip(np.char.rstrip(bad_src, "abcdefghijklmnopqrstuvwxyz"), "."),
+             np.full(len(bad_src), "n/a")],
+            np.char.replace(bad_src, "@", "@@"),
+        ).astype(object)
     bad_phone = has_phone & (rng.random(n) < dirty)
     phone[bad_phone] = np.array(["inconnu", "06 12", "00 00 00 00 00", "+33 6"], dtype=object)[
         rng.integers(0, 4, int(bad_phone.sum()))
@@ -556,7 +559,11 @@ def _simulations(
     # Anonymous visitors simulate too, spread over the block's days.
     n_anon = int(rng.poisson(1.1 * len(known))) if n else 0
     if n:
-        t_anon = np.sort(rng.choice(contacts["t_created"], n_anon)) + rng.integers(-3 * DAY, 3 * DAY, n_anon)
+        # Within the block's own days: a later block never adds rows to an earlier day.
+        first_day = contacts["t_created"].min() // DAY * DAY
+        last_day = contacts["t_created"].max() // DAY * DAY + DAY - 1
+        jitter = rng.integers(-3 * DAY, 3 * DAY, n_anon)
+        t_anon = np.sort(np.clip(rng.choice(contacts["t_created"], n_anon) + jitter, first_day, last_day))
     else:
         t_anon = np.empty(0, dtype=np.int64)
     rows = np.concatenate([known, np.full(n_anon, -1, dtype=np.int64)])
@@ -853,7 +860,7 @@ def _billing(
     method = _choice(rng, {"virement": 0.40, "carte": 0.30, "cheque": 0.15, "prime": 0.15}, p_n)
     method = np.where(financed_inv[p_rows], "financement", method).astype(object)
     iban = np.where(method == "virement", ibans(rng, p_n), None)
-    card = np.where(method == "carte", np.char.zfill(rng.integers(0, 10000, p_n).astype(str), 4).astype(object), None)
+    card = np.where(method == "carte", zfill(rng.integers(0, 10000, p_n), 4), None)
     payments = {
         "invoice_row": p_rows, "contact_row": invoices["contact_row"][p_rows],
         "amount_eur": np.concatenate(pay_amt), "method": method, "iban": iban, "card_last4": card,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from synthetic_crm.identifiers import join, zfill
 from synthetic_crm.population import NEVER, TABLE_ORDER, Frame
 from synthetic_crm.timeline import DAY
 
@@ -153,11 +154,12 @@ class Projector:
 
     def __init__(self, population: dict[str, Frame]):
         self.pop = population
+        contacts = population["contacts"].get("contact_id", np.empty(0, dtype=np.int64))
+        self.erased_at = np.full(int(contacts.max()) + 2 if len(contacts) else 2, NEVER, dtype=np.int64)
         pr = population["privacy_requests"]
-        erased = (pr["kind"] == "effacement") & (pr["t_completed"] < NEVER)
-        max_id = int(population["contacts"]["contact_id"].max()) if len(population["contacts"]["contact_id"]) else 0
-        self.erased_at = np.full(max_id + 2, NEVER, dtype=np.int64)
-        np.minimum.at(self.erased_at, pr["contact_id"][erased].astype(np.int64), pr["t_completed"][erased])
+        if pr:
+            erased = (pr["kind"] == "effacement") & (pr["t_completed"] < NEVER)
+            np.minimum.at(self.erased_at, pr["contact_id"][erased].astype(np.int64), pr["t_completed"][erased])
 
     def erased_by(self, owner: np.ndarray) -> np.ndarray:
         """Erasure instant of each row's owner (NEVER for rows nobody owns)."""
@@ -181,6 +183,9 @@ class Projector:
         out = {}
         for table in tables:
             frame = self.pop[table]
+            if not frame:
+                out[table] = pa.Table.from_pylist([], schema=pa.schema(SCHEMAS[table]))
+                continue
             if table in ("staff", "products"):
                 keep = frame["t_updated"] <= at
             else:
@@ -213,6 +218,8 @@ class Projector:
         last = np.full(int(contact_ids.max()) - base + 1, -1, dtype=np.int64)
         for table in ("requests", "calls"):
             frame = self.pop[table]
+            if not frame:
+                continue
             owner = frame["owner"] if table == "requests" else np.where(
                 np.asarray(frame["contact_id"], dtype=object) == None, -1, frame["owner"])  # noqa: E711
             sel = (frame["t_created"] <= at) & (owner >= base) & (owner <= base + len(last) - 1)
@@ -275,8 +282,7 @@ class Projector:
         typo = f["status_typo"] != None  # noqa: E711
         status[typo] = f["status_typo"][typo]
         year = f["t_created"].astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
-        number = np.char.add(np.char.add("F", year.astype(str)),
-                             np.char.add("-", np.char.zfill(f["id"].astype(str), 6))).astype(object)
+        number = join("F", year.astype(str).astype(object), "-", zfill(f["id"], 6))
         return {
             **f, "invoice_id": f["id"], "invoice_number": number, "issued_at": f["t_created"],
             "status": status,

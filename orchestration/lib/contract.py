@@ -16,6 +16,7 @@ import yaml
 
 from orchestration.project import DBT_PROJECT_DIR
 
+# The contract is the repository's, even when dbt runs from a sandbox copy of the project.
 CRM_SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "crm" / "_crm__sources.yml"
 
 

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.warehouse import writer_lock
-from orchestration.project import DBT_PROJECT_DIR, dbt_project
+from orchestration.project import dbt_project
 
 MARTS_GROUP = "marts"
 
@@ -48,13 +48,13 @@ def defs() -> dg.Definitions:
         # dbt runs as a child process and reads its settings from the environment.
         os.environ.update(settings.as_environment())
         with writer_lock(settings.warehouse_path):
-            yield from dbt.cli(["build"], context=context, target_path=DBT_PROJECT_DIR / "target" / "runs").stream()
+            yield from dbt.cli(["build"], context=context, target_path=project.project_dir / "target" / "runs").stream()
 
     return dg.Definitions(
         assets=[dbt_models],
         resources={"dbt": DbtCliResource(
             project_dir=project,
-            profiles_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(project.project_dir),
             # The dbt of this environment, even when its bin/ is not on PATH (cron, systemd).
             dbt_executable=shutil.which("dbt") or str(Path(sys.executable).with_name("dbt")),
         )},

@@ -1,0 +1,50 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
+
+$(INSTALLED): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(INSTALLED)
+
+# dagster-dbt reads dbt's manifest when the definitions load: parse the project first.
+$(MANIFEST): $(INSTALLED) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	touch $(MANIFEST)
+
+demo: $(MANIFEST)  ## demo key, demo CRM, one nightly run, then the dashboards on http://localhost:8501
+	$(BIN)/mgreen demo
+
+run: $(MANIFEST)  ## the nightly job once, on the configured source
+	$(BIN)/mgreen run
+
+test: $(MANIFEST)  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
+	$(BIN)/pytest -q
+
+test-fast: $(MANIFEST)  ## without the end-to-end, PostgreSQL and browser tiers
+	$(BIN)/pytest -q -m "not e2e and not postgres and not browser"
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check orchestration dashboards expectations synthetic_crm tests benchmarks
+	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm tests benchmarks
+
+dev: $(MANIFEST)  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster} $(BIN)/dagster dev -m orchestration.definitions
+
+dashboards: $(INSTALLED)
+	$(BIN)/mgreen dashboards
+
+bench-s bench-m bench-l: $(MANIFEST)
+	$(BIN)/python benchmarks/nightly.py --tier $(subst bench-,,$@)
+
+bench: bench-s bench-m bench-l
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

@@ -1,0 +1,122 @@
+"""Shared fixtures: a test key, small generated CRMs, built warehouses and runs in temp folders.
+
+Everything is synthetic and lives under pytest's temporary directories.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from synthetic_crm.engine import GenerationParams, generate
+
+# A key of the right length, for tests only; tests that check the key never leaks look for it.
+TEST_KEY = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz-NOT-A-REAL-SECRET"
+SMALL = GenerationParams(contacts=1500, seed=7, start=date(2023, 1, 1), end=date(2026, 11, 24), web_log_days=60)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A complete configuration in a temporary folder."""
+
+    root: Path
+    source_url: str
+    sqlite: Path
+    web_dir: Path
+    warehouse: Path
+    published: Path
+
+    def environ(self, k: int = 5) -> dict[str, str]:
+        return {
+            "MGREEN_SOURCE_URL": self.source_url,
+            "MGREEN_WEB_SESSIONS_DIR": str(self.web_dir),
+            "MGREEN_WAREHOUSE_PATH": str(self.warehouse),
+            "MGREEN_PUBLISHED_PATH": str(self.published),
+            "MGREEN_MIN_CELL_SIZE": str(k),
+            "MGREEN_PSEUDONYMISATION_KEY": TEST_KEY,
+        }
+
+
+def make_place(root: Path) -> Place:
+    root.mkdir(parents=True, exist_ok=True)
+    sqlite = root / "source" / "crm.sqlite"
+    return Place(root, f"sqlite:///{sqlite}", sqlite, root / "source" / "web_sessions",
+                 root / "warehouse" / "warehouse.duckdb", root / "published" / "marts.duckdb")
+
+
+@pytest.fixture(scope="session")
+def generated_source(tmp_path_factory) -> Place:
+    """One small CRM generated once per session (copy it before changing it)."""
+    place = make_place(tmp_path_factory.mktemp("generated"))
+    generate(SMALL, place.source_url, place.web_dir)
+    return place
+
+
+@pytest.fixture
+def source_copy(generated_source: Place, tmp_path: Path) -> Place:
+    """A private copy of the generated CRM and its logs."""
+    place = make_place(tmp_path / "place")
+    place.sqlite.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(generated_source.sqlite, place.sqlite)
+    shutil.copytree(generated_source.web_dir, place.web_dir)
+    return place
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    """Apply a place's settings to the environment for the test's duration."""
+
+    def apply(place: Place, k: int = 5) -> None:
+        for name, value in place.environ(k).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DAGSTER_HOME", str(place.root / "dagster"))
+        (place.root / "dagster").mkdir(parents=True, exist_ok=True)
+
+    return apply
+
+
+def run_nightly(place: Place):
+    """The nightly job, in process, on an ephemeral Dagster instance (settings from the env)."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs().resolve_job_def("nightly")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        from orchestration.lib.run_report import explain_failure
+
+        return result, (None if result.success else explain_failure(instance, result.run_id))
+
+
+@pytest.fixture(scope="session")
+def published_place(tmp_path_factory, generated_source: Place) -> Place:
+    """A complete nightly run on the small CRM, done once; tests read its files (never write)."""
+    place = make_place(tmp_path_factory.mktemp("published"))
+    place.sqlite.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(generated_source.sqlite, place.sqlite)
+    shutil.copytree(generated_source.web_dir, place.web_dir)
+    saved = dict(os.environ)
+    os.environ.update(place.environ())
+    os.environ["DAGSTER_HOME"] = str(place.root / "dagster")
+    try:
+        result, reason = run_nightly(place)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.success, reason
+    return place
+
+
+def table_rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        return conn.execute(sql, params or []).fetchall()
+    finally:
+        conn.close()

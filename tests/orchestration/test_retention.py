@@ -1,0 +1,99 @@
+"""Each retention rule of the privacy policy, at its edge."""
+
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from orchestration.lib.retention import RULES, apply_retention, cutoff
+
+NOW = datetime(2026, 11, 26, 2, 0, 0)
+
+
+@pytest.fixture
+def raw():
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw.contacts (contact_id bigint, phone varchar, created_at timestamp, "
+                 "last_contact_at timestamp)")
+    conn.execute("create table raw.orders (order_id bigint, quote_id bigint, contact_id bigint, status varchar, "
+                 "cancelled_at timestamp, updated_at timestamp)")
+    conn.execute("create table raw.installations (order_id bigint, completed_at timestamp)")
+    conn.execute("create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, "
+                 "updated_at timestamp)")
+    conn.execute("create table raw.consents (contact_id bigint, granted boolean, recorded_at timestamp)")
+    conn.execute("create table raw.requests (contact_id bigint, created_at timestamp)")
+    conn.execute("create table raw.web_sessions (session_id varchar, contact_id bigint, started_at timestamp)")
+    conn.execute("create table raw.web_sessions_quarantine (source_file varchar, line_no bigint)")
+    return conn
+
+
+def ids(conn, table):
+    return sorted(r[0] for r in conn.execute(f"select contact_id from raw.{table}").fetchall())
+
+
+def test_rules_are_documented_in_one_place():
+    names = [r.name for r in RULES]
+    assert names == ["prospects", "client_prospecting", "billing", "opposition_lists", "browsing_data"]
+    assert all(r.policy and r.months > 0 for r in RULES)
+
+
+def test_cutoff_handles_month_ends():
+    assert cutoff(datetime(2026, 3, 31), 1) == datetime(2026, 2, 28)
+    assert cutoff(NOW, 36) == datetime(2023, 11, 26, 2, 0, 0)
+
+
+def test_prospects_are_kept_three_years_from_their_last_contact(raw):
+    raw.execute("insert into raw.contacts values "
+                "(1, null, '2022-01-01', '2023-11-25'),"   # last contact 3 years + 1 day ago: purged
+                "(2, null, '2022-01-01', '2023-11-27'),"   # 3 years - 1 day: kept
+                "(3, null, '2020-01-01', null),"           # collected 6 years ago, never again: purged
+                "(4, null, '2020-01-01', null)")           # a client: not a prospect
+    raw.execute("insert into raw.orders values (10, 1, 4, 'installee', null, '2020-02-01')")
+    raw.execute("insert into raw.requests values (1, '2023-01-01'), (2, '2023-01-01')")
+    result = apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [2, 4]
+    assert ids(raw, "requests") == [2]
+    assert result["prospects"].rows["contacts"] == 2
+
+
+def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
+    raw.execute("insert into raw.contacts values (5, null, '2019-01-01', '2026-01-01'), (6, null, '2019-01-01', null)")
+    raw.execute("insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
+                "(60, 2, 6, 'installee', null, '2026-01-01')")
+    raw.execute("insert into raw.installations values (50, '2023-06-01'), (60, '2025-06-01')")
+    raw.execute("insert into raw.consents values (5, true, '2019-01-01'), (6, true, '2019-01-01')")
+    raw.execute("insert into raw.requests values (5, '2019-01-01'), (6, '2019-01-01')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "consents") == [6] and ids(raw, "requests") == [6]
+    assert ids(raw, "orders") == [5, 6]  # billing data is kept ten years
+
+
+def test_billing_data_goes_ten_years_after_the_relationship(raw):
+    raw.execute("insert into raw.contacts values (7, null, '2014-01-01', null), (8, null, '2014-01-01', null)")
+    raw.execute("insert into raw.orders values (70, 1, 7, 'installee', null, '2016-11-01'), "
+                "(80, 2, 8, 'installee', null, '2016-12-01')")
+    raw.execute("insert into raw.invoices values (700, 70, '2016-11-01', '2016-11-20'), "
+                "(800, 80, '2016-12-01', '2016-12-20')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "orders") == [8] and ids(raw, "contacts") == [8]
+
+
+def test_oppositions_are_kept_three_years_from_collection(raw):
+    raw.execute("insert into raw.contacts values (9, null, '2026-01-01', null)")
+    raw.execute("insert into raw.orders values (90, 1, 9, 'planifiee', null, '2026-01-01')")
+    raw.execute("insert into raw.consents values (9, false, '2023-11-01'), (9, false, '2024-01-01'), "
+                "(9, true, '2020-01-01')")
+    apply_retention(raw, NOW)
+    assert raw.execute("select granted, recorded_at from raw.consents order by recorded_at").fetchall() == [
+        (True, datetime(2020, 1, 1)), (False, datetime(2024, 1, 1))]
+
+
+def test_browsing_data_is_kept_thirteen_months(raw):
+    raw.execute("insert into raw.contacts values (1, null, '2026-01-01', null)")
+    raw.execute("insert into raw.orders values (1, 1, 1, 'planifiee', null, '2026-01-01')")
+    raw.execute("insert into raw.web_sessions values ('old', null, '2025-10-25'), ('new', null, '2025-10-27')")
+    raw.execute("insert into raw.web_sessions_quarantine values ('2025-10-25.jsonl', 3), ('2025-10-27.jsonl', 1)")
+    apply_retention(raw, NOW)
+    assert raw.execute("select session_id from raw.web_sessions").fetchall() == [("new",)]
+    assert raw.execute("select source_file from raw.web_sessions_quarantine").fetchall() == [("2025-10-27.jsonl",)]

@@ -1,0 +1,106 @@
+"""Session logs: quarantine without content, re-delivery, midnight sessions kept once, retention."""
+
+import json
+from datetime import date
+
+import duckdb
+import pytest
+
+from orchestration.lib.web_sessions import load_web_sessions
+
+
+def session(sid: str, started: str, **extra) -> str:
+    record = {"session_id": sid, "started_at": started, "ip": "198.51.100.7", "user_agent": "UA",
+              "device": "mobile", "landing_page": "/", "referrer": None, "utm_source": "search",
+              "utm_medium": "cpc", "utm_campaign": "c", "pages": [{"path": "/", "at": started}],
+              "search_terms": ["pompe"], "duration_s": 30, "contact_id": None, "form": None}
+    record.update(extra)
+    return json.dumps(record)
+
+
+@pytest.fixture
+def logs(tmp_path):
+    folder = tmp_path / "web"
+    folder.mkdir()
+    return folder
+
+
+def load(conn, folder, keep_from=date(2026, 1, 1)):
+    return load_web_sessions(conn, folder, keep_from=keep_from)
+
+
+def test_broken_lines_are_quarantined_with_reason_but_never_content(logs):
+    secret_ip = "203.0.113.99"
+    (logs / "2026-11-20.jsonl").write_text("\n".join([
+        session("a", "2026-11-20T10:00:00Z"),
+        session("b", "2026-11-20T11:00:00Z", ip=secret_ip)[:40],
+        "<html>502</html>",
+        json.dumps({"started_at": "2026-11-20T12:00:00Z"}),
+        session("c", "2026-11-20T13:00:00Z"),
+    ]) + "\n")
+    conn = duckdb.connect()
+    result = load(conn, logs)
+    assert (result.sessions_loaded, result.quarantined, result.lines_read) == (2, 3, 5)
+    rows = conn.execute("select * from raw.web_sessions_quarantine order by line_no").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("2026-11-20.jsonl", 2), ("2026-11-20.jsonl", 3), ("2026-11-20.jsonl", 4)]
+    assert rows[2][2] == "missing session_id"
+    dump = str(conn.execute("select * from raw.web_sessions_quarantine").fetchall())
+    assert secret_ip not in dump and "502" not in dump
+
+
+def test_a_file_delivered_again_replaces_its_rows(logs):
+    path = logs / "2026-11-20.jsonl"
+    path.write_text(session("a", "2026-11-20T10:00:00Z") + "\n" + session("b", "2026-11-20T11:00:00Z") + "\n")
+    conn = duckdb.connect()
+    load(conn, logs)
+    assert load(conn, logs).files_unchanged == 1
+    path.write_text(session("a", "2026-11-20T10:00:00Z", duration_s=99) + "\n")
+    again = load(conn, logs)
+    assert again.files_loaded == 1
+    assert conn.execute("select session_id, duration_s from raw.web_sessions").fetchall() == [("a", 99)]
+
+
+def test_a_session_across_midnight_is_kept_once_from_the_later_file(logs):
+    (logs / "2026-11-20.jsonl").write_text(session("night", "2026-11-20T23:55:00Z", duration_s=300) + "\n")
+    (logs / "2026-11-21.jsonl").write_text(
+        session("night", "2026-11-20T23:55:00Z", duration_s=900) + "\n" + session("z", "2026-11-21T08:00:00Z") + "\n"
+    )
+    conn = duckdb.connect()
+    load(conn, logs)
+    assert conn.execute("select session_id, duration_s, source_file from raw.web_sessions order by 1").fetchall() == [
+        ("night", 900, "2026-11-21.jsonl"), ("z", 30, "2026-11-21.jsonl")]
+
+
+def test_redelivering_the_later_file_without_the_session_keeps_the_earlier_copy(logs):
+    (logs / "2026-11-20.jsonl").write_text(session("night", "2026-11-20T23:55:00Z", duration_s=300) + "\n")
+    later = logs / "2026-11-21.jsonl"
+    later.write_text(session("night", "2026-11-20T23:55:00Z", duration_s=900) + "\n")
+    conn = duckdb.connect()
+    load(conn, logs)
+    later.write_text(session("z", "2026-11-21T08:00:00Z") + "\n")
+    load(conn, logs)
+    assert conn.execute("select session_id, source_file from raw.web_sessions order by 1").fetchall() == [
+        ("night", "2026-11-20.jsonl"), ("z", "2026-11-21.jsonl")]
+
+
+def test_files_past_retention_are_not_loaded_and_odd_names_are_reported(logs):
+    (logs / "2024-01-01.jsonl").write_text(session("old", "2024-01-01T10:00:00Z") + "\n")
+    (logs / "2026-11-20.jsonl").write_text(session("new", "2026-11-20T10:00:00Z") + "\n")
+    (logs / "notes.txt").write_text("hello")
+    conn = duckdb.connect()
+    result = load(conn, logs, keep_from=date(2025, 10, 1))
+    assert result.files_skipped_retention == 1 and result.files_ignored == ["notes.txt"]
+    assert conn.execute("select session_id from raw.web_sessions").fetchall() == [("new",)]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="MGREEN_WEB_SESSIONS_DIR"):
+        load(duckdb.connect(), tmp_path / "absent")
+
+
+def test_generated_logs_load_without_duplicates(generated_source):
+    conn = duckdb.connect()
+    result = load(conn, generated_source.web_dir, keep_from=date(2020, 1, 1))
+    assert result.quarantined > 0 and result.sessions_loaded > 0
+    dupes = conn.execute("select count(*) - count(distinct session_id) from raw.web_sessions").fetchone()[0]
+    assert dupes == 0
