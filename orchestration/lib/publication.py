@@ -140,6 +140,19 @@ def verify_candidate(
     return report
 
 
+def add_own_check_results(conn: duckdb.DuckDBPyConnection, candidate: Path, run_id: str) -> None:
+    """Copy the checks just run on the candidate into it, for the compliance page (counts only)."""
+    conn.execute(f"attach '{candidate}' as candidate")
+    try:
+        conn.execute(
+            "insert into candidate.main.guard_results select * from ops.guard_results "
+            "where run_id = ? and target = 'published file'",
+            [run_id],
+        )
+    finally:
+        conn.execute("detach candidate")
+
+
 def history_dir(published: Path) -> Path:
     return published.parent / "history"
 

@@ -12,6 +12,7 @@ from orchestration.lib.compaction import compact, is_needed
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.publication import (
     PublicationError,
+    add_own_check_results,
     candidate_path,
     install,
     now_utc,
@@ -81,6 +82,7 @@ def defs() -> dg.Definitions:
 
                 try:
                     report = verify_candidate(conn, candidate, rows, guard)
+                    add_own_check_results(conn, candidate, context.run_id)
                 except PublicationError:
                     candidate.unlink(missing_ok=True)
                     conn.execute("delete from ops.publications where run_id = ?", [context.run_id])

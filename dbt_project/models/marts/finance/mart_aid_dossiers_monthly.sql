@@ -16,9 +16,9 @@ aggregated as (
         case when grouping(mpr_income_category) = 1 then 'Tous' else mpr_income_category end as mpr_income_category,
         count(distinct person_key) as n_persons,
         count(*) as n_dossiers_submitted,
-        sum(case when is_granted then 1 else 0 end) as n_dossiers_granted,
-        sum(case when is_refused then 1 else 0 end) as n_dossiers_refused,
-        sum(case when is_paid then 1 else 0 end) as n_dossiers_paid,
+        count(case when is_granted then 1 end) as n_dossiers_granted,
+        count(case when is_refused then 1 end) as n_dossiers_refused,
+        count(case when is_paid then 1 end) as n_dossiers_paid,
         sum(requested_eur) as requested_eur,
         sum(case when is_granted then granted_eur end) as granted_eur,
         {{ median('days_to_decision') }} as median_days_to_decision

@@ -33,8 +33,8 @@ aggregated as (
         case when grouping(financing_partner) = 1 then 'Tous' else financing_partner end as financing_partner,
         count(distinct person_key) as n_persons,
         count(*) as n_requests,
-        sum(case when financing_status = 'acceptee' then 1 else 0 end) as n_accepted,
-        sum(case when financing_status = 'refusee' then 1 else 0 end) as n_refused,
+        count(case when financing_status = 'acceptee' then 1 end) as n_accepted,
+        count(case when financing_status = 'refusee' then 1 end) as n_refused,
         sum(amount_eur) as amount_requested_eur,
         sum(case when financing_status = 'acceptee' then amount_eur end) as amount_accepted_eur
     from requests

@@ -78,7 +78,7 @@ case_events as (
         invoices.departement,
         {{ paris_month('cases.opened_at') }} as month,
         'opened' as event,
-        cast(null as double) as recovered_eur
+        cast(null as decimal(18, 2)) as recovered_eur
     from cases
     inner join invoices on invoices.invoice_id = cases.invoice_id
 
@@ -110,10 +110,10 @@ aggregated as (
         events.month,
         case when grouping(departement) = 1 then 'Tous' else departement end as departement,
         count(distinct person_key) as n_persons,
-        sum(case when event = 'unpaid' then 1 else 0 end) as n_invoices_unpaid,
+        count(case when event = 'unpaid' then 1 end) as n_invoices_unpaid,
         sum(case when event = 'unpaid' then amount_eur end) as amount_unpaid_eur,
-        sum(case when event = 'opened' then 1 else 0 end) as n_collection_cases_opened,
-        sum(case when event = 'closed' then 1 else 0 end) as n_collection_cases_closed,
+        count(case when event = 'opened' then 1 end) as n_collection_cases_opened,
+        count(case when event = 'closed' then 1 end) as n_collection_cases_closed,
         sum(case when event = 'closed' then amount_eur end) as amount_recovered_eur
     from events
     inner join months on months.month = events.month

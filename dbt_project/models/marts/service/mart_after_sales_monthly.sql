@@ -46,11 +46,11 @@ aggregated as (
         month,
         case when grouping(ticket_category) = 1 then 'Tous' else ticket_category end as ticket_category,
         count(distinct person_key) as n_persons,
-        sum(case when event = 'opened' then 1 else 0 end) as n_tickets_opened,
-        sum(case when event = 'closed' then 1 else 0 end) as n_tickets_closed,
+        count(case when event = 'opened' then 1 end) as n_tickets_opened,
+        count(case when event = 'closed' then 1 end) as n_tickets_closed,
         {{ median("case when event = 'closed' then days_to_close end") }} as median_days_to_close,
-        cast(sum(case when event = 'opened' and is_under_warranty then 1 else 0 end) as double)
-            / nullif(sum(case when event = 'opened' and is_under_warranty is not null then 1 else 0 end), 0)
+        cast(count(case when event = 'opened' and is_under_warranty then 1 end) as double)
+            / nullif(count(case when event = 'opened' and is_under_warranty is not null then 1 end), 0)
             as share_under_warranty
     from ticket_events
     where month <= {{ paris_month(run_as_of()) }}

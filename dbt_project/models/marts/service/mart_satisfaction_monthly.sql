@@ -43,11 +43,11 @@ aggregated as (
     select
         month,
         count(distinct person_key) as n_persons,
-        sum(case when event = 'sent' then 1 else 0 end) as n_surveys_sent,
-        sum(case when event = 'sent' and is_answered then 1 else 0 end) as n_surveys_answered_of_sent,
-        sum(case when event = 'answered' then 1 else 0 end) as n_answers,
-        sum(case when event = 'answered' and nps_score >= 9 then 1 else 0 end) as n_promoters,
-        sum(case when event = 'answered' and nps_score <= 6 then 1 else 0 end) as n_detractors
+        count(case when event = 'sent' then 1 end) as n_surveys_sent,
+        count(case when event = 'sent' and is_answered then 1 end) as n_surveys_answered_of_sent,
+        count(case when event = 'answered' then 1 end) as n_answers,
+        count(case when event = 'answered' and nps_score >= 9 then 1 end) as n_promoters,
+        count(case when event = 'answered' and nps_score <= 6 then 1 end) as n_detractors
     from survey_events
     where month <= {{ paris_month(run_as_of()) }}
     group by month

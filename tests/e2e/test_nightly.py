@@ -1,0 +1,229 @@
+"""End-to-end: the nightly job on a small generated CRM, in a temporary folder."""
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from text_unidecode import unidecode
+
+from synthetic_crm.engine import advance
+from tests.conftest import TEST_KEY, make_place, run_nightly, table_rows
+
+pytestmark = pytest.mark.e2e
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_month(utc_text: str) -> str:
+    moment = datetime.fromisoformat(utc_text).replace(tzinfo=timezone.utc).astimezone(PARIS)
+    return f"{moment.year:04d}-{moment.month:02d}-01"
+
+
+def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
+    """Computed from the CRM directly, by METRICS.md's definitions (independent of dbt)."""
+    conn = sqlite3.connect(sqlite_path)
+    rows = conn.execute(
+        "select o.ordered_at, o.status, o.cancelled_at, q.total_excl_tax_eur "
+        "from orders o left join quotes q using (quote_id)"
+    ).fetchall()
+    conn.close()
+    out: dict[str, list] = defaultdict(lambda: [0, 0.0])
+    for ordered_at, status, cancelled_at, total in rows:
+        cancelled = cancelled_at is not None or unidecode(status or "").strip().lower() == "annulee"
+        if cancelled:
+            continue
+        month = paris_month(ordered_at)
+        out[month][0] += 1
+        if total is not None and total >= 0:
+            out[month][1] += total
+    return {m: (n, round(v, 2)) for m, (n, v) in out.items()}
+
+
+def published_orders(published: Path) -> dict[str, tuple[int, float]]:
+    rows = table_rows(published, """
+        select strftime(order_month, '%Y-%m-%d'), n_orders, revenue_excl_tax_eur from mart_orders_monthly
+        where departement = 'Tous' and product_category = 'Tous' and acquisition_channel = 'Tous'
+        and not is_suppressed""")
+    return {m: (n, round(float(v), 2)) for m, n, v in rows}
+
+
+def test_published_orders_and_revenue_equal_the_source(published_place):
+    expected = expected_orders_by_month(published_place.sqlite)
+    published = published_orders(published_place.published)
+    assert len(published) >= 12
+    for month, figures in published.items():
+        assert figures == expected[month], month
+
+
+def test_published_file_has_the_publication_stamp_and_only_aggregates(published_place):
+    (run_id, as_of, published_at, passed, k), = table_rows(
+        published_place.published, "select run_id, data_as_of, published_at, checks_passed, min_cell_size from publication")
+    assert run_id and passed and k == 5 and as_of <= published_at
+    passed_checks = table_rows(published_place.published,
+                               "select count(*) from guard_results where passed and target = 'published file'")[0][0]
+    assert passed_checks > 100
+    # No mart carries a column that could hold a pseudonymous key.
+    columns = table_rows(published_place.published,
+                         "select table_name, column_name from information_schema.columns where table_name like 'mart_%'")
+    assert not [c for _, c in columns if c.endswith("_key") or c.endswith("_id")]
+
+
+def test_small_cells_are_suppressed_and_flagged(published_place):
+    rows = table_rows(published_place.published, """
+        select count(*) filter (where is_suppressed), count(*) filter (where n_persons < 5),
+               count(*) filter (where is_suppressed and revenue_excl_tax_eur is not null)
+        from mart_orders_monthly""")[0]
+    assert rows[0] > 0 and rows[1] == 0 and rows[2] == 0
+
+
+def copy_place(src, root):
+    place = make_place(root)
+    for a, b in ((src.sqlite, place.sqlite), (src.warehouse, place.warehouse), (src.published, place.published)):
+        b.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(a, b)
+    shutil.copytree(src.web_dir, place.web_dir)
+    return place
+
+
+def marts_content(path: Path) -> dict[str, list]:
+    tables = [r[0] for r in table_rows(path, "select table_name from information_schema.tables "
+                                             "where table_name like 'mart_%' order by 1")]
+    return {t: table_rows(path, f"select * from {t} order by all") for t in tables}
+
+
+def test_rerun_on_unchanged_source_publishes_identical_figures(published_place, tmp_path, environ):
+    place = copy_place(published_place, tmp_path / "again")
+    environ(place)
+    result, reason = run_nightly(place)
+    assert result.success, reason
+    assert marts_content(place.published) == marts_content(published_place.published)
+    assert table_rows(place.published, "select run_id from publication")[0][0] != table_rows(
+        published_place.published, "select run_id from publication")[0][0]
+
+
+def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published_place, tmp_path, environ):
+    place = copy_place(published_place, tmp_path / "later")
+    advance(place.source_url, place.web_dir, 20)
+    environ(place)
+    src = sqlite3.connect(place.sqlite)
+    erased = [r[0] for r in src.execute(
+        "select contact_id from privacy_requests where kind = 'effacement' and completed_at > '2026-11-24 23:59:59'")]
+    result, reason = run_nightly(place)
+    assert result.success, reason
+    for table, key in (("contacts", "contact_id"), ("quotes", "quote_id"), ("invoices", "invoice_id"),
+                       ("quote_lines", "quote_id, line_no"), ("privacy_requests", "privacy_request_id")):
+        source_keys = set(src.execute(f"select {key} from {table}").fetchall())
+        raw_keys = set(table_rows(place.warehouse, f"select {key} from raw.{table}"))
+        # Raw holds nothing the CRM does not (erasures included), and every row the
+        # advance changed, as the CRM holds it.
+        assert raw_keys <= source_keys, table
+        changed = set(src.execute(f"select {key} from {table} where updated_at > '2026-11-24 23:59:59'").fetchall())
+        assert changed <= raw_keys, table
+        if table in ("contacts", "quotes"):
+            assert changed, table
+    # What raw lacks is what retention purged: prospects silent for more than three years.
+    missing = {r[0] for r in src.execute("select contact_id from contacts")} - {
+        r[0] for r in table_rows(place.warehouse, "select contact_id from raw.contacts")}
+    if missing:
+        ids = ",".join(map(str, missing))
+        recent = src.execute(
+            f"select count(*) from contacts where contact_id in ({ids}) "
+            "and max(created_at, coalesce(last_contact_at, created_at)) > '2023-12-20'").fetchone()[0]
+        clients = src.execute(
+            f"select count(*) from orders where contact_id in ({ids}) and status not in ('annulee', 'Annulée') "
+            "and cancelled_at is null").fetchone()[0]
+        assert recent == 0 and clients == 0
+    assert table_rows(place.warehouse, "select count(*) from raw.privacy_requests")[0][0] == src.execute(
+        "select count(*) from privacy_requests").fetchone()[0]
+    src.close()
+    if erased:
+        ids = ",".join(map(str, erased))
+        assert table_rows(place.warehouse, f"select count(*) from raw.web_sessions where contact_id in ({ids})")[0][0] == 0
+        events = table_rows(place.published, "select count(*) from gdpr_events where kind = 'erasure'")[0][0]
+        assert events > 0
+
+
+def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_path, environ):
+    place = copy_place(published_place, tmp_path / "erase")
+    target, email = table_rows(place.warehouse, """
+        select c.contact_id, c.email from raw.contacts c join raw.orders o using (contact_id)
+        where c.email like '%@%' and length(c.email) > 12 limit 1""")[0]
+    src = sqlite3.connect(place.sqlite)
+    src.execute("insert into privacy_requests values (888888, ?, 'effacement', '2026-11-25 09:00:00', "
+                "'2026-11-25 10:00:00', '2026-11-25 10:00:00')", [target])
+    for table in ("contacts", "consents", "requests", "quotes", "orders", "calls"):
+        src.execute(f"delete from {table} where contact_id = ?", [target])
+    src.commit()
+    src.close()
+    assert email.encode() in place.warehouse.read_bytes()
+    environ(place)
+    result, reason = run_nightly(place)
+    assert result.success, reason
+    assert email.encode() not in place.warehouse.read_bytes()
+    assert not place.warehouse.with_name(place.warehouse.name + ".wal").exists()
+
+
+def _mgreen(*args, env):
+    return subprocess.run([str(Path(sys.executable).with_name("mgreen")), *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def test_run_without_key_refuses_and_says_how(tmp_path):
+    place = make_place(tmp_path / "nokey")
+    env = {k: v for k, v in place.environ().items() if k != "MGREEN_PSEUDONYMISATION_KEY"}
+    env["PATH"] = "/usr/bin:/bin"
+    done = _mgreen("run", env=env)
+    assert done.returncode != 0
+    assert "MGREEN_PSEUDONYMISATION_KEY" in done.stderr and "refuses to start" in done.stderr
+    assert not place.published.exists()
+
+
+def test_a_leaking_mart_stops_publication_and_keeps_the_old_file(published_place, tmp_path):
+    """A new model in a copy of the dbt project, with an email column: nothing is published."""
+    from orchestration.project import DBT_PROJECT_DIR
+
+    place = copy_place(published_place, tmp_path / "leak")
+    sandbox = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, sandbox, ignore=shutil.ignore_patterns("target", "logs"))
+    (sandbox / "models" / "marts" / "mart_contact_emails.sql").write_text(
+        "with contacts as (select * from {{ source('crm', 'contacts') }})\n"
+        "select month(created_at) as month, lower(email) as contact_email, count(*) as n_persons, "
+        "false as is_suppressed from contacts group by all\n"
+    )
+    before = place.published.read_bytes()
+    env = {**place.environ(), "MGREEN_DBT_PROJECT_DIR": str(sandbox), "DAGSTER_HOME": str(tmp_path / "dh"),
+           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    done = _mgreen("run", env=env)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "mart_contact_emails" in done.stderr and "email" in done.stderr
+    assert place.published.read_bytes() == before
+    # The offending values are not printed.
+    sample = table_rows(place.warehouse, "select lower(email) from raw.contacts where email like '%@%' limit 50")
+    assert not any(e in done.stderr + done.stdout for (e,) in sample)
+
+
+def test_the_key_is_nowhere_but_the_environment(published_place):
+    from orchestration.project import DBT_PROJECT_DIR
+
+    needle = TEST_KEY.encode()
+    for path in [published_place.warehouse, published_place.published, *(DBT_PROJECT_DIR / "target").rglob("*"),
+                 *(DBT_PROJECT_DIR / "logs").rglob("*"), *(published_place.root / "dagster").rglob("*")]:
+        if path.is_file():
+            assert needle not in path.read_bytes(), path
+    compiled = list((DBT_PROJECT_DIR / "target").rglob("stg_crm__contacts.sql"))
+    assert compiled and all("mgreen_pseudonym('contact'" in p.read_text() for p in compiled)
+
+
+def test_warehouse_is_readable_after_the_run(published_place):
+    conn = duckdb.connect(str(published_place.warehouse), read_only=True)
+    try:
+        persons = conn.execute("select count(*) from intermediate.int_persons_resolved").fetchone()[0]
+    finally:
+        conn.close()
+    assert persons > 1000

@@ -1,0 +1,53 @@
+"""Definition tier: everything loads, every mart is guarded, the schedule is what we say."""
+
+import dagster as dg
+from dagster import build_schedule_context
+
+from orchestration.defs.guard.checks import CHECK_NAME, mart_keys
+from orchestration.defs.nightly.schedules import nightly_schedule
+from orchestration.definitions import defs
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs())
+
+
+def test_every_mart_of_the_dbt_project_has_a_blocking_privacy_check():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    marts = mart_keys()
+    assert len(marts) >= 10
+    for key in marts:
+        check = dg.AssetCheckKey(key, CHECK_NAME)
+        assert check in graph.asset_check_keys, key
+        assert graph.get_check_spec(check).blocking, key
+
+
+def test_publication_waits_for_every_mart_and_the_compaction():
+    graph = defs().resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["published", "marts"])).parent_keys
+    assert set(mart_keys()) <= parents
+    assert dg.AssetKey(["ops", "warehouse_compaction"]) in parents
+
+
+def test_raw_tables_feed_dbt_sources():
+    graph = defs().resolve_asset_graph()
+    staging = graph.get(dg.AssetKey(["staging", "stg_crm__contacts"]))
+    assert dg.AssetKey(["raw", "contacts"]) in staging.parent_keys
+
+
+def test_schedule_runs_the_nightly_job_at_two_in_paris():
+    assert nightly_schedule.cron_schedule == "0 2 * * *"
+    assert nightly_schedule.execution_timezone == "Europe/Paris"
+    assert nightly_schedule.job_name == "nightly"
+    context = build_schedule_context(scheduled_execution_time=None)
+    requests = list(nightly_schedule.evaluate_tick(context).run_requests or [])
+    assert len(requests) == 1
+
+
+def test_nightly_job_uses_the_in_process_executor_and_selects_everything():
+    job = defs().resolve_job_def("nightly")
+    assert job.executor_def.name == "in_process"
+    selected = job.asset_layer.selected_asset_keys
+    assert dg.AssetKey(["published", "marts"]) in selected
+    assert dg.AssetKey(["raw", "contacts"]) in selected
