@@ -155,7 +155,7 @@ def dashboards(port: int, headless: bool) -> None:
     args = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARDS_DIR / "streamlit_app.py"),
         "--server.port", str(port), "--server.headless", str(headless).lower(),
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]
     sys.exit(subprocess.call(args))
 

@@ -120,3 +120,14 @@ def table_rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
         return conn.execute(sql, params or []).fetchall()
     finally:
         conn.close()
+
+
+def require_binary(path_or_name: str, why: str) -> str:
+    """The binary a test tier needs: in CI (MGREEN_CI=1) its absence fails, elsewhere it skips."""
+    found = shutil.which(path_or_name) or (path_or_name if Path(path_or_name).exists() else None)
+    if found:
+        return found
+    message = f"{path_or_name} is not installed ({why}); .ci/run installs it with apt-get."
+    if os.environ.get("MGREEN_CI"):
+        pytest.fail(message)
+    pytest.skip(message)

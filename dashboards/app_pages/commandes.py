@@ -11,8 +11,9 @@ ctx = context()
 f = ctx.filters
 st.title("Commandes et chiffre d'affaires")
 st.caption(
-    f"{f.describe()} · {fmt.label(fmt.DEPARTEMENTS, f.departement)} · {fmt.label(fmt.CATEGORIES, f.category)} · "
-    f"{fmt.label(fmt.CHANNELS, f.channel)}. Une commande à plusieurs catégories compte dans chacune."
+    f"{f.describe()} · département : {fmt.label(fmt.DEPARTEMENTS, f.departement)} · catégorie : "
+    f"{fmt.label(fmt.CATEGORIES, f.category)} · canal : {fmt.label(fmt.CHANNELS, f.channel)}. "
+    "Une commande à plusieurs catégories compte dans chacune."
 )
 
 monthly = queries.orders_monthly(ctx.stamp, f.start, f.end, f.departement, f.category, f.channel)

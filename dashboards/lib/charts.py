@@ -13,6 +13,12 @@ from dashboards.lib import formatting as fmt
 
 GEOJSON = Path(__file__).resolve().parent.parent / "assets" / "departements-ile-de-france.geojson"
 GREEN = "#2e7d32"
+# French number labels on axes (Vega's own locales would be fetched from the network).
+FRENCH_NUMBERS = "replace(replace(format(datum.value, ',.0f'), /,/g, '\u00a0'), /\\./g, ',')"
+
+
+def _value_axis() -> alt.Axis:
+    return alt.Axis(title=None, labelExpr=FRENCH_NUMBERS)
 
 
 def _month_axis() -> alt.Axis:
@@ -28,7 +34,7 @@ def monthly_bars(df: pd.DataFrame, value: str, title: str, month: str = "month")
         .mark_bar(color=GREEN)
         .encode(
             x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
-            y=alt.Y(f"{value}:Q", title=None),
+            y=alt.Y(f"{value}:Q", axis=_value_axis()),
             tooltip=[alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", title=title, format=",.0f")],
         )
         .properties(height=260)
@@ -45,7 +51,7 @@ def monthly_lines(df: pd.DataFrame, value: str, series: str, title: str, labels:
         .mark_line(point=True)
         .encode(
             x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
-            y=alt.Y(f"{value}:Q", title=None),
+            y=alt.Y(f"{value}:Q", axis=_value_axis()),
             color=alt.Color("Série:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Série:N", alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", format=",.1f")],
         )
@@ -57,7 +63,7 @@ def horizontal_bars(df: pd.DataFrame, category: str, value: str, title: str) -> 
     return (
         alt.Chart(df.dropna(subset=[value]), title=title)
         .mark_bar(color=GREEN)
-        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", title=None),
+        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", axis=_value_axis()),
                 tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.0f")])
         .properties(height=max(120, 28 * len(df)))
     )

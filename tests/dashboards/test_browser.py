@@ -1,0 +1,92 @@
+"""A real browser (Debian's Chromium driven by Playwright): log in, visit every page, no error.
+
+Screenshots of every page are saved under artifacts/screenshots for review.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from dashboards.lib.auth import write_demo_auth_file
+from orchestration.project import DASHBOARDS_DIR, REPO_ROOT
+from tests.conftest import require_binary
+
+pytestmark = pytest.mark.browser
+TITLES = ["Vue d'ensemble", "Commandes et chiffre d'affaires", "Clients", "Entonnoir", "Aides et financement",
+          "SAV et satisfaction", "Impayés", "Conformité"]
+HEADINGS = {"Entonnoir": "Entonnoir d'acquisition"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(published_place, tmp_path_factory):
+    auth = tmp_path_factory.mktemp("auth") / "auth.yaml"
+    write_demo_auth_file(auth)
+    port = free_port()
+    env = {**os.environ, "MGREEN_PUBLISHED_PATH": str(published_place.published),
+           "MGREEN_DASHBOARD_AUTH_FILE": str(auth)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(DASHBOARDS_DIR / "streamlit_app.py"),
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "viewer"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_log_in_and_visit_every_page(server):
+    chromium = require_binary("/usr/bin/chromium", "the real-browser test drives Debian's Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("MGREEN_ARTIFACTS_DIR", REPO_ROOT / "artifacts")) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.goto(server)
+        page.get_by_label("Identifiant").fill("direction")
+        page.get_by_label("Mot de passe").fill("demo-direction-2026")
+        page.get_by_role("button", name="Se connecter").click()
+        for i, title in enumerate(TITLES):
+            page.get_by_role("link", name=title).first.click()
+            expect(page.get_by_role("heading", name=HEADINGS.get(title, title)).first).to_be_visible(timeout=30_000)
+            # Streamlit draws placeholders, then the charts: wait until the script has finished.
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+                " && !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"]')",
+                timeout=30_000,
+            )
+            page.wait_for_timeout(500)
+            expect(page.get_by_text("Données au").first).to_be_visible()
+            assert page.locator("[data-testid='stException']").count() == 0, title
+            page.screenshot(path=str(shots / f"{i + 1:02d}-{title.replace(' ', '_').replace(chr(39), '')}.png"),
+                            full_page=True)
+        browser.close()
+    assert len(list(shots.glob("*.png"))) >= len(TITLES)

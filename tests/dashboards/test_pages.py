@@ -1,0 +1,151 @@
+"""AppTest: every page for every role, filters changed, figures equal to the published file."""
+
+import shutil
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards.lib import formatting as fmt
+from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
+from orchestration.project import DASHBOARDS_DIR
+from tests.conftest import table_rows
+
+APP = str(DASHBOARDS_DIR / "streamlit_app.py")
+PAGES = {
+    "vue_ensemble.py": "Vue d'ensemble", "commandes.py": "Commandes et chiffre d'affaires", "clients.py": "Clients",
+    "entonnoir.py": "Entonnoir d'acquisition", "aides.py": "Aides et financement", "sav.py": "SAV et satisfaction",
+    "impayes.py": "Impayés", "conformite.py": "Conformité",
+}
+ALLOWED = {
+    "direction": set(PAGES),
+    "commercial": set(PAGES) - {"conformite.py"},
+    "dpo": {"vue_ensemble.py", "conformite.py"},
+}
+
+
+@pytest.fixture(scope="module")
+def dashboard_env(published_place, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dash")
+    published = folder / "marts.duckdb"
+    shutil.copyfile(published_place.published, published)
+    auth = folder / "auth.yaml"
+    write_demo_auth_file(auth)
+    return {"published": published, "auth": auth}
+
+
+@pytest.fixture
+def app(dashboard_env, monkeypatch):
+    monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(dashboard_env["published"]))
+    monkeypatch.setenv("MGREEN_DASHBOARD_AUTH_FILE", str(dashboard_env["auth"]))
+
+    def login(role: str, password: str | None = None) -> AppTest:
+        account = next(a for a in DEMO_ACCOUNTS if a.role == role)
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        at.text_input[0].input(account.username)
+        at.text_input[1].input(password or account.password)
+        at.button[0].click().run()
+        return at
+
+    return login
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [str(m.value) for m in at.metric] + [e.value for e in at.error] + [w.value for w in at.warning]
+    return "\n".join(parts)
+
+
+def test_a_wrong_password_shows_no_figure(app):
+    at = app("direction", password="not-the-password")
+    assert "Identifiant ou mot de passe incorrect." in [e.value for e in at.error]
+    assert not at.metric and not at.title
+
+
+@pytest.mark.parametrize("role", ["direction", "commercial", "dpo"])
+def test_each_role_sees_its_pages_and_they_render(app, role):
+    at = app(role)
+    assert not at.exception
+    for page, title in PAGES.items():
+        if page in ALLOWED[role]:
+            at.switch_page(f"app_pages/{page}").run()
+            assert not at.exception, (page, [e.message for e in at.exception])
+            assert at.title[0].value == title
+            assert "Données au" in texts(at)
+        else:
+            with pytest.raises(Exception):
+                at.switch_page(f"app_pages/{page}").run()
+                assert at.title[0].value != title
+                raise AssertionError("page should not be reachable")
+
+
+def orders_total(path, start, end, dep="Tous"):
+    return table_rows(path, """
+        select sum(n_orders), sum(revenue_excl_tax_eur) from mart_orders_monthly
+        where order_month between ? and ? and departement = ? and product_category = 'Tous'
+        and acquisition_channel = 'Tous'""", [start, end, dep])[0]
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_overview_tiles_equal_the_published_figures_and_follow_the_filters(app, dashboard_env):
+    at = app("direction")
+    n, revenue = orders_total(dashboard_env["published"], "2025-12-01", "2026-11-01")
+    assert metric(at, "Commandes") == fmt.number(n)
+    assert metric(at, "Chiffre d'affaires HT") == fmt.euros(revenue)
+    at.sidebar.selectbox(key="filter_periode").select("Année précédente").run()
+    n, _ = orders_total(dashboard_env["published"], "2025-01-01", "2025-12-01")
+    assert metric(at, "Commandes") == fmt.number(n)
+    assert at.query_params["periode"] == "Année précédente"
+    at.sidebar.selectbox(key="filter_dep").select("91").run()
+    n91, _ = orders_total(dashboard_env["published"], "2025-01-01", "2025-12-01", "91")
+    assert metric(at, "Commandes") == fmt.number(n91)
+    assert at.query_params["dep"] == "91"
+
+
+def test_filters_come_from_the_url(app, dashboard_env, monkeypatch):
+    account = next(a for a in DEMO_ACCOUNTS if a.role == "direction")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["periode"] = "Année précédente"
+    at.query_params["dep"] = "92"
+    at.run()
+    at.text_input[0].input(account.username)
+    at.text_input[1].input(account.password)
+    at.button[0].click().run()
+    assert at.sidebar.selectbox(key="filter_periode").value == "Année précédente"
+    assert at.sidebar.selectbox(key="filter_dep").value == "92"
+
+
+def test_suppressed_cells_read_secret_statistique(app, dashboard_env):
+    at = app("direction")
+    at.switch_page("app_pages/commandes.py").run()
+    at.sidebar.selectbox(key="filter_dep").select("75").run()
+    at.sidebar.selectbox(key="filter_cat").select("vmc").run()
+    table = at.dataframe[0].value
+    assert (table["Commandes"] == "secret statistique").any()
+    assert not (table["Commandes"] == "0").any()
+    assert at.get("download_button")
+
+
+def test_conformity_page_shows_k_and_the_guard_runs(app):
+    at = app("dpo")
+    at.switch_page("app_pages/conformite.py").run()
+    assert metric(at, "Seuil de secret statistique (k)") == "5 personnes"
+    runs = at.dataframe[0].value
+    assert set(runs["Cible"]) == {"Entrepôt (marts)", "Fichier publié"}
+    assert (runs["Échecs"] == 0).all()
+
+
+@pytest.mark.parametrize("as_of, stale", [(datetime(2026, 1, 1), True), (None, False)])
+def test_stale_data_warning_appears_after_36_hours(app, dashboard_env, monkeypatch, tmp_path, as_of, stale):
+    copy = tmp_path / "marts.duckdb"
+    shutil.copyfile(dashboard_env["published"], copy)
+    conn = duckdb.connect(str(copy))
+    conn.execute("update publication set data_as_of = ?", [as_of or datetime.now(timezone.utc).replace(tzinfo=None)])
+    conn.close()
+    monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
+    at = app("direction")
+    assert any("plus de 36 heures" in w.value for w in at.warning) == stale

@@ -1,0 +1,195 @@
+"""Every privacy rule, fed a leak of its kind, fails; the clean mart passes; no value is copied.
+
+Two levels: the guard itself (``run_guard`` on a marts schema), and publication, which runs
+the guard again on the candidate file and must leave the published file untouched.
+"""
+
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from expectations.guard import GuardReport, lone_suppressed_lines, load_rules, run_guard
+from orchestration.lib.publication import (
+    PublicationError,
+    candidate_path,
+    install,
+    verify_candidate,
+    write_candidate,
+)
+
+K = 5
+PERSONS = 2000
+RAW_NAME = ("Zoé", "Lefèvre-Quintard")
+RAW_EMAIL = "Zoe.Lefevre-Quintard@example.org"
+
+CLEAN = """
+    select * from (values
+        (date '2026-01-01', 'Tous', 40, 12000.0, false),
+        (date '2026-01-01', '91', 20, 6000.0, false),
+        (date '2026-01-01', '92', null, null, true),
+        (date '2026-01-01', '93', null, null, true),
+        (date '2026-02-01', 'Tous', 12, 3000.0, false),
+        (date '2026-02-01', '91', 12, 3000.0, false)
+    ) as t(month, departement, n_persons, revenue_eur, is_suppressed)
+"""
+
+
+def with_column(name: str, value: str) -> str:
+    return f"select *, {value} as {name} from ({CLEAN})"
+
+
+# (rule, SQL of the leaking mart, the offending value if any)
+LEAKS = [
+    ("email_column", with_column("email", "'x'"), None),
+    ("phone_column", with_column("telephone", "'x'"), None),
+    ("name_column", with_column("last_name", "'x'"), None),
+    ("address_column", with_column("adresse", "'x'"), None),
+    ("bank_column", with_column("iban", "'x'"), None),
+    ("ip_column", with_column("ip_address", "'x'"), None),
+    ("tax_column", with_column("tax_number", "'x'"), None),
+    ("key_column", with_column("person_key", "'x'"), None),
+    ("free_text_column", with_column("comment", "'x'"), None),
+    ("email_values", with_column("segment", "'jeanne.martin@example.org'"), "jeanne.martin@example.org"),
+    ("phone_values", with_column("segment", "'06 12 34 56 78'"), "06 12 34 56 78"),
+    ("iban_values", with_column("segment", "'FR76 3000 6000 0112 3456 7890 189'"), "FR76 3000 6000 0112 3456 7890 189"),
+    ("ipv4_values", with_column("segment", "'192.0.2.44'"), "192.0.2.44"),
+    ("ipv6_values", with_column("segment", "'2001:db8:85a3::8a2e:370:7334'"), "2001:db8:85a3::8a2e:370:7334"),
+    ("street_address_values", with_column("segment", "'12 rue des Lilas'"), "12 rue des Lilas"),
+    ("hex_digest_values", with_column("segment", "'" + "ab12" * 16 + "'"), "ab12" * 16),
+    ("tax_number_values", with_column("segment", "'1234567890' || lpad(cast(1234567890 % 511 as varchar), 3, '0')"),
+     "1234567890"),
+    ("tax_number_values", with_column("code", "1234567890::bigint * 1000 + 1234567890 % 511"), None),
+    ("raw_identifier_values", with_column("segment", f"'{RAW_NAME[0]} {RAW_NAME[1]}'"), "Lefèvre"),
+    ("raw_identifier_values", with_column("segment", f"lower('{RAW_EMAIL}')"), RAW_EMAIL.lower()),
+    ("grain_population_column", f"select * exclude (n_persons) from ({CLEAN})", None),
+    ("grain_suppression_flag", f"select * exclude (is_suppressed) from ({CLEAN})", None),
+    ("grain_all_distinct_text_column",
+     "select 'C' || range as code, 20 as n_persons, false as is_suppressed from range(150)", None),
+    ("grain_rows_per_person",
+     f"select date '2020-01-01' + range::integer as day, 20 as n_persons, false as is_suppressed from range({PERSONS})", None),
+    ("grain_time_of_day",
+     "select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed", None),
+    ("cell_below_k", f"select * replace (case when departement = '91' then 3 else n_persons end as n_persons) "
+                     f"from ({CLEAN})", None),
+    ("cell_below_k", "select 'bleu' as mpr_income_category, 7 as n_persons, false as is_suppressed", None),
+    ("value_in_suppressed_cell", f"select * replace (coalesce(revenue_eur, 1.0) as revenue_eur) from ({CLEAN})", None),
+    ("recomputable_suppressed_cell",
+     f"select * from ({CLEAN}) where not (departement = '93')", None),
+]
+
+
+def make_raw(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists raw")
+    conn.execute("create table raw.contacts (contact_id bigint, first_name varchar, last_name varchar, "
+                 "email varchar, phone varchar, address_line varchar)")
+    conn.execute("insert into raw.contacts values (1, ?, ?, ?, '06 98 76 54 32', '3 allée des Tilleuls')",
+                 [RAW_NAME[0], RAW_NAME[1], RAW_EMAIL])
+    conn.execute("create table raw.payments (payment_id bigint, iban varchar)")
+    conn.execute("insert into raw.payments values (1, 'FR14 2004 1010 0505 0001 3M02 606')")
+    conn.execute("create table raw.web_sessions (session_id varchar, ip varchar)")
+    conn.execute("insert into raw.web_sessions values ('s', '198.51.100.23')")
+
+
+@pytest.fixture
+def conn():
+    c = duckdb.connect()
+    make_raw(c)
+    c.execute("create schema marts")
+    c.execute(f"create table marts.mart_clean as {CLEAN}")
+    yield c
+    c.close()
+
+
+def guard(conn) -> GuardReport:
+    return run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS)
+
+
+def test_the_clean_mart_passes_every_rule(conn):
+    report = guard(conn)
+    assert report.passed, report.summary()
+    rules = {f.rule for f in report.findings}
+    assert {"email_values", "raw_identifier_values", "cell_below_k", "recomputable_suppressed_cell",
+            "grain_rows_per_person", "key_column"} <= rules
+
+
+@pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])
+def test_each_leak_fails_its_rule_without_copying_the_value(conn, rule, sql, value):
+    conn.execute(f"create table marts.mart_leak as {sql}")
+    report = guard(conn)
+    failed = {(f.table, f.rule) for f in report.failures}
+    assert ("mart_leak", rule) in failed, report.summary()
+    assert all(t == "mart_leak" for t, _ in failed), report.summary()
+    if value:
+        assert value not in report.summary()
+        assert all(value not in f.message for f in report.findings)
+
+
+def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path):
+    rules_file = tmp_path / "rules.yml"
+    text = load_rules.__wrapped__().__class__  # noqa: F841 - the dataclass, to show rules are data
+    from expectations.guard import RULES_FILE
+
+    rules_file.write_text(RULES_FILE.read_text().replace(
+        "exceptions:\n",
+        "exceptions:\n  - table: mart_leak\n    column: segment\n    rule: phone_values\n"
+        "    reason: Test codes that look like phone numbers.\n", 1))
+    conn.execute(f"create table marts.mart_leak as {with_column('segment', chr(39) + '06 12 34 56 78' + chr(39))}")
+    report = run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS,
+                       rules=load_rules(rules_file))
+    assert report.passed, report.summary()
+    waived = [f for f in report.findings if f.excepted]
+    assert waived and "Test codes" in waived[0].message
+
+
+def test_a_table_added_without_registration_is_checked(conn):
+    conn.execute("create table marts.tomorrows_mart as select 'a@b.fr' as who, 9 as n_persons, false as is_suppressed")
+    report = guard(conn)
+    assert "tomorrows_mart" in report.tables
+    assert ("tomorrows_mart", "email_values") in {(f.table, f.rule) for f in report.failures}
+
+
+def test_lone_suppressed_cells_are_found_along_each_total_dimension(conn):
+    df = conn.execute(f"select * from ({CLEAN}) where not (departement = '93')").df()
+    assert lone_suppressed_lines(df) == {"departement": 1}
+    assert lone_suppressed_lines(conn.execute(CLEAN).df()) == {"departement": 0}
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "w.duckdb"
+    c = duckdb.connect(str(path))
+    make_raw(c)
+    c.execute("create table raw._load_state (table_name varchar, cursor_value timestamp)")
+    c.execute("create schema marts")
+    c.execute(f"create table marts.mart_clean as {CLEAN}")
+    yield c
+    c.close()
+
+
+def publish(conn, published):
+    at = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    candidate = candidate_path(published, "r")
+    rows = write_candidate(conn, candidate, run_id="r", k=K, published_at=at)
+    try:
+        verify_candidate(conn, candidate, rows, lambda cat, schema: run_guard(
+            conn, catalog=cat, schema=schema, k=K, persons_total=PERSONS, target="published file"))
+    except PublicationError:
+        candidate.unlink(missing_ok=True)
+        raise
+    install(candidate, published, published_at=at, run_id="r")
+
+
+@pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])
+def test_publication_refuses_each_leak_and_keeps_the_published_file(warehouse, tmp_path, rule, sql, value):
+    published = tmp_path / "pub" / "marts.duckdb"
+    publish(warehouse, published)
+    before = published.read_bytes()
+    warehouse.execute(f"create table marts.mart_leak as {sql}")
+    with pytest.raises(PublicationError) as exc:
+        publish(warehouse, published)
+    assert rule in str(exc.value) and "mart_leak" in str(exc.value)
+    if value:
+        assert value not in str(exc.value)
+    assert published.read_bytes() == before
+    assert not list(published.parent.glob("*.candidate*"))
