@@ -40,12 +40,18 @@ ceilings_by_size as (
     select
         five.region,
         sizes.household_size,
-        coalesce(exact.bleu_max_eur, five.bleu_max_eur + (sizes.household_size - 5) * extra.bleu_max_eur)
-            as bleu_max_eur,
-        coalesce(exact.jaune_max_eur, five.jaune_max_eur + (sizes.household_size - 5) * extra.jaune_max_eur)
-            as jaune_max_eur,
-        coalesce(exact.violet_max_eur, five.violet_max_eur + (sizes.household_size - 5) * extra.violet_max_eur)
-            as violet_max_eur
+        case
+            when sizes.household_size <= 5 then exact.bleu_max_eur
+            else five.bleu_max_eur + (sizes.household_size - 5) * extra.bleu_max_eur
+        end as bleu_max_eur,
+        case
+            when sizes.household_size <= 5 then exact.jaune_max_eur
+            else five.jaune_max_eur + (sizes.household_size - 5) * extra.jaune_max_eur
+        end as jaune_max_eur,
+        case
+            when sizes.household_size <= 5 then exact.violet_max_eur
+            else five.violet_max_eur + (sizes.household_size - 5) * extra.violet_max_eur
+        end as violet_max_eur
     from household_sizes as sizes
     cross join base_sizes as five
     inner join per_extra_person as extra

@@ -1,0 +1,5 @@
+-- METRICS.md, persons: every contact belongs to exactly one person.
+select stg.contact_key
+from {{ ref('stg_crm__contacts') }} as stg
+left join {{ ref('int_contacts_resolved') }} as resolved on resolved.contact_key = stg.contact_key
+where resolved.person_key is null
