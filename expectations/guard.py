@@ -100,6 +100,7 @@ class Rules:
     max_rows_per_person: float
     min_persons_for_ratio: int
     exceptions: dict[tuple[str, str, str], str]
+    denominator_rows: tuple[dict, ...] = ()
 
 
 @cache
@@ -120,6 +121,7 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
         max_rows_per_person=float(grain["max_rows_per_person"]),
         min_persons_for_ratio=int(grain["min_persons_for_ratio"]),
         exceptions={(e["table"], e["column"], e["rule"]): e["reason"] for e in doc.get("exceptions") or []},
+        denominator_rows=tuple(doc.get("denominator_rows") or ()),
     )
 
 
@@ -459,6 +461,13 @@ def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules
         Finding(table, rule, column, passed=bool(r.success), failing=int(r.result.get("unexpected_count") or 0))
         for (rule, column), r in zip(names, validator.validate(df, expectations))
     ]
+    for rule in rules.denominator_rows:
+        if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
+            leaking = published_rates_of_suppressed_denominators(df, rule, rules)
+            facts = pd.DataFrame({"groups": [leaking]})
+            result = validator.validate(facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="groups", max_value=0)])
+            findings.append(Finding(table, "rate_of_suppressed_denominator", rule["column"],
+                                    passed=bool(result[0].success), failing=leaking))
     lone = lone_suppressed_lines(df, rules)
     facts = pd.DataFrame({"dimension": list(lone) or ["-"], "lone_lines": list(lone.values()) or [0]})
     result = validator.validate(facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="lone_lines", max_value=0)])
@@ -467,6 +476,21 @@ def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules
     if not lone:
         findings.append(Finding(table, "recomputable_suppressed_cell", None, passed=bool(result[0].success)))
     return findings
+
+
+def published_rates_of_suppressed_denominators(df: pd.DataFrame, rule: dict, rules: Rules) -> int:
+    """Groups whose denominator row is suppressed while another of their rows is published."""
+    flag = rules.suppression_flag
+    group = [d for d in _dimensions(df, rules) if d not in rule["group_except"]]
+    is_denominator = pd.Series(True, index=df.index)
+    for column, value in rule["row"].items():
+        is_denominator &= df[column].astype(str) == str(value)
+    keyed = df.assign(_denominator_hidden=is_denominator & df[flag].astype(bool), _published=~df[flag].astype(bool))
+    if group:
+        grouped = keyed.groupby(group, dropna=False).agg(hidden=("_denominator_hidden", "any"), shown=("_published", "any"))
+    else:
+        grouped = pd.DataFrame({"hidden": [keyed["_denominator_hidden"].any()], "shown": [keyed["_published"].any()]})
+    return int((grouped.hidden & grouped.shown).sum())
 
 
 def lone_suppressed_lines(df: pd.DataFrame, rules: Rules | None = None) -> dict[str, int]:

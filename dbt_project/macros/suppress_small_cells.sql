@@ -15,13 +15,17 @@
 
     `denominators` are population columns a rate of the row is computed from (a cohort's
     prospects): a row is suppressed too when one of them is below k, or publishing the rate
-    would give the small denominator back.
+    would give the small denominator back. `denominator_row` is the condition that identifies
+    the row holding that denominator within its group (`stage = 'prospect'`), the group being
+    the rows that share the `denominator_group` columns: when that row is suppressed, by
+    primary or secondary suppression, the whole group is, since any rate of the group would
+    give it back.
 
     Output: the dimensions, the population and the measures (NULL when suppressed) and
     `is_suppressed`.
 -#}
 {% macro suppress_small_cells(relation, population, measures, total_dims, fixed_dims=[], k=none, passes=4,
-                              denominators=[]) -%}
+                              denominators=[], denominator_row=none, denominator_group=[]) -%}
 {%- set k = k if k is not none else min_cell_size() -%}
 {%- set dims = fixed_dims + total_dims -%}
 {%- set carried = dims + [population] + measures -%}
@@ -60,7 +64,7 @@ pass_{{ p }}_lines as (
 
 ),
 
-pass_{{ p }} as (
+pass_{{ p }}_lines_closed as (
 
     select
         {{ carried | join(', ') }},
@@ -72,6 +76,24 @@ pass_{{ p }} as (
             {%- endfor %}
         ) as _suppressed
     from pass_{{ p }}_lines
+
+),
+
+pass_{{ p }} as (
+
+    select
+        {{ carried | join(', ') }},
+        {%- if denominator_row %}
+        {%- set group = denominator_group %}
+        (
+            _suppressed
+            or max(case when _suppressed and {{ denominator_row }} then 1 else 0 end)
+                over ({% if group %}partition by {{ group | join(', ') }}{% endif %}) = 1
+        ) as _suppressed
+        {%- else %}
+        _suppressed
+        {%- endif %}
+    from pass_{{ p }}_lines_closed
 
 ),
 {% endfor %}

@@ -74,6 +74,10 @@ LEAKS = [
                      f"from ({CLEAN})", None),
     ("cell_below_k", "select 'bleu' as mpr_income_category, 7 as n_persons, false as is_suppressed", None),
     ("value_in_suppressed_cell", f"select * replace (coalesce(revenue_eur, 1.0) as revenue_eur) from ({CLEAN})", None),
+    ("rate_of_suppressed_denominator",
+     "select * from (values (date '2026-01-01', 'prospect', 1, null, null, null, true), "
+     "(date '2026-01-01', 'devis_signe', 4, 6, 7, 0.857, false)) "
+     "as t(cohort_month, stage, stage_position, n_persons, n_prospects, conversion_rate, is_suppressed)", None),
     ("recomputable_suppressed_cell",
      f"select * from ({CLEAN}) where not (departement = '93')", None),
 ]

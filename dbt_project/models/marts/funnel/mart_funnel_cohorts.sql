@@ -85,6 +85,8 @@ published as (
         total_dims=['acquisition_channel'],
         fixed_dims=['cohort_month', 'stage', 'stage_position'],
         denominators=['n_prospects'],
+        denominator_row="stage = 'prospect'",
+        denominator_group=['cohort_month', 'acquisition_channel'],
     ) }}
 
 )

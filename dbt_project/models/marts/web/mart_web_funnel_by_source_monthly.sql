@@ -58,6 +58,8 @@ published as (
         total_dims=['utm_source', 'device'],
         fixed_dims=['session_month', 'step', 'step_position'],
         denominators=['n_sessions_total'],
+        denominator_row="step = 'sessions'",
+        denominator_group=['session_month', 'utm_source', 'device'],
     ) }}
 
 )

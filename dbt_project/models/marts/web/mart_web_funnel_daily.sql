@@ -53,6 +53,8 @@ published as (
         total_dims=[],
         fixed_dims=['session_date', 'step', 'step_position'],
         denominators=['n_sessions_total'],
+        denominator_row="step = 'sessions'",
+        denominator_group=['session_date'],
     ) }}
 
 )
