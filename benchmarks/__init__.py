@@ -1,0 +1,1 @@
+"""Benchmark scripts: they print Markdown tables (docs/benchmarks.md); nothing is timed in tests."""

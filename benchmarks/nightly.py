@@ -1,0 +1,175 @@
+"""The nightly budget, per tier: generation, initial run, one-day increment, and the cost of
+our orchestration against the compiled SQL alone.
+
+    python benchmarks/nightly.py --tier s|m|l [--keep]
+
+Prints Markdown tables (and writes them to benchmarks/results/<tier>.md). Everything happens
+in data/bench/<tier>/ with its own demo key; nothing is timed inside tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import REPO, TIERS, Measure, machine, mgreen, run_measured, table  # noqa: E402
+
+STEPS = {
+    "raw_layer": "load CRM + logs, erasures, retention",
+    "dbt_models": "dbt build (models + tests)",
+    "privacy_guard": "privacy guard (GX) on the marts",
+    "ops__warehouse_compaction": "compaction",
+    "published__marts": "publication (+ guard on the file)",
+}
+
+
+def step_durations(dagster_home: Path, run_id: str) -> dict[str, float]:
+    """Seconds per step of a run, from Dagster's event log."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with DagsterInstance.get() as instance:
+        starts, ends = {}, {}
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                starts[event.step_key] = record.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                ends[event.step_key] = record.timestamp
+        return {k: ends[k] - starts[k] for k in starts if k in ends}
+
+
+def run_id_of(output: str) -> str:
+    for line in output.splitlines():
+        if "(run " in line and line.startswith("Published"):
+            return line.rsplit("(run ", 1)[1].rstrip(").")
+    raise RuntimeError("the run did not publish:\n" + output[-3000:])
+
+
+def compiled_sql_baseline(warehouse: Path, copy: Path, env: dict[str, str]) -> float:
+    """The SQL dbt ran (target/runs/run: models' DDL and data tests' queries), executed in
+    dependency order in one DuckDB connection, without dbt or Dagster. Unit tests, which need
+    dbt's fixtures, are dbt's own cost."""
+    from orchestration.lib.pseudonymisation import pseudonymiser
+
+    project = REPO / "dbt_project"
+    target = project / "target" / "runs"
+    results = json.loads((target / "run_results.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    executed = [r["unique_id"] for r in results["results"] if r["unique_id"].split(".")[0] in ("model", "test")]
+    shutil.copyfile(warehouse, copy)
+    conn = duckdb.connect(str(copy))
+    conn.execute("set enable_progress_bar = false")
+    conn.create_function("mgreen_pseudonym", pseudonymiser(env), ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
+                         null_handling="special", side_effects=False)
+    done: set[str] = set()
+    ordered: list[str] = []
+
+    def visit(node: str) -> None:
+        if node in done or node not in manifest["nodes"]:
+            return
+        for parent in manifest["nodes"][node]["depends_on"]["nodes"]:
+            visit(parent)
+        done.add(node)
+        ordered.append(node)
+
+    for node in executed:
+        visit(node)
+    statements = []
+    for node in ordered:
+        build_path = manifest["nodes"][node].get("build_path")
+        if node.split(".")[0] in ("model", "test") and build_path and (project / build_path).exists():
+            statements.append((project / build_path).read_text())
+    started = time.perf_counter()
+    for sql in statements:
+        conn.execute(sql)
+    seconds = time.perf_counter() - started
+    conn.close()
+    copy.unlink()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tier", choices=sorted(TIERS), required=True)
+    parser.add_argument("--keep", action="store_true", help="reuse a generated source from an earlier run")
+    args = parser.parse_args()
+    contacts = TIERS[args.tier]
+    root = REPO / "data" / "bench" / args.tier
+    key_file = root / "bench.key"
+    env = {
+        "MGREEN_SOURCE_URL": f"sqlite:///{root / 'source' / 'crm.sqlite'}",
+        "MGREEN_WEB_SESSIONS_DIR": str(root / "source" / "web_sessions"),
+        "MGREEN_WAREHOUSE_PATH": str(root / "warehouse" / "warehouse.duckdb"),
+        "MGREEN_PUBLISHED_PATH": str(root / "published" / "marts.duckdb"),
+        "MGREEN_PSEUDONYMISATION_KEY_FILE": str(key_file),
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
+    end = date.today() - timedelta(days=1)
+    rows_gen = []
+    if not (args.keep and (root / "source" / "crm.sqlite").exists()):
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        gen = run_measured([mgreen(), "generate", "--contacts", str(contacts), "--seed", "1", "--end",
+                            (end - timedelta(days=1)).isoformat()], env)
+        assert gen.returncode == 0, gen.output[-3000:]
+        rows_gen.append(["generate the CRM", f"{gen.seconds:.1f}", f"{gen.peak_rss_mib:,.0f}"])
+    else:
+        for sub in ("warehouse", "published", "dagster"):
+            shutil.rmtree(root / sub, ignore_errors=True)
+    (root / "dagster").mkdir(parents=True, exist_ok=True)
+    (root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+    first = run_measured([mgreen(), "run"], env)
+    assert first.returncode == 0, first.output[-3000:]
+    first_steps = step_durations(root / "dagster", run_id_of(first.output))
+    baseline_env = {**os.environ, **env}
+    baseline = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline.duckdb", baseline_env)
+    dbt_first = first_steps.get("dbt_models", 0.0)
+
+    advance = run_measured([mgreen(), "generate", "--advance-days", "1"], env)
+    assert advance.returncode == 0, advance.output[-3000:]
+    second = run_measured([mgreen(), "run"], env)
+    assert second.returncode == 0, second.output[-3000:]
+    second_steps = step_durations(root / "dagster", run_id_of(second.output))
+    baseline_incr = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline.duckdb", baseline_env)
+
+    out = [f"## Tier {args.tier.upper()}: {contacts:,} contacts", "", f"Machine: {machine()}", ""]
+    rows = rows_gen + [
+        ["nightly run, first (initial load)", f"{first.seconds:.1f}", f"{first.peak_rss_mib:,.0f}"],
+        ["generate --advance-days 1", f"{advance.seconds:.1f}", f"{advance.peak_rss_mib:,.0f}"],
+        ["nightly run, one-day increment", f"{second.seconds:.1f}", f"{second.peak_rss_mib:,.0f}"],
+    ]
+    out += [table(["what", "seconds", "peak memory (MiB)"], rows), ""]
+    step_rows = [[label, f"{first_steps.get(step, 0):.1f}", f"{second_steps.get(step, 0):.1f}"]
+                 for step, label in STEPS.items()]
+    out += [table(["step (Dagster event log)", "initial run (s)", "increment run (s)"], step_rows), ""]
+    overhead = [
+        ["dbt step, initial", f"{dbt_first:.1f}", f"{baseline:.1f}", f"{dbt_first / baseline:.2f}"],
+        ["dbt step, increment", f"{second_steps.get('dbt_models', 0):.1f}", f"{baseline_incr:.1f}",
+         f"{second_steps.get('dbt_models', 0) / baseline_incr:.2f}"],
+    ]
+    out += [table(["transform stage", "in the nightly run (s)", "compiled SQL alone (s)", "ratio"], overhead), ""]
+    text = "\n".join(out)
+    print(text)
+    results = REPO / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{args.tier}.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
