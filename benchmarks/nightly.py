@@ -63,25 +63,26 @@ def compiled_sql_baseline(warehouse: Path, copy: Path, env: dict[str, str]) -> f
     """The SQL dbt ran (target/runs/run: models' DDL and data tests' queries), executed in
     dependency order in one DuckDB connection, without dbt or Dagster. Unit tests, which need
     dbt's fixtures, are dbt's own cost."""
-    from orchestration.lib.pseudonymisation import pseudonymiser
+    from orchestration.lib.pseudonymisation import register_pseudonymiser
 
     project = REPO / "dbt_project"
     target = project / "target" / "runs"
     results = json.loads((target / "run_results.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     executed = [r["unique_id"] for r in results["results"] if r["unique_id"].split(".")[0] in ("model", "test")]
+    # The compiled SQL names the database after the file: the copy keeps the file's name.
+    copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(warehouse, copy)
     conn = duckdb.connect(str(copy))
     conn.execute("set enable_progress_bar = false")
-    conn.create_function("mgreen_pseudonym", pseudonymiser(env), ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
-                         null_handling="special", side_effects=False)
+    register_pseudonymiser(conn, env)
     done: set[str] = set()
     ordered: list[str] = []
 
     def visit(node: str) -> None:
         if node in done or node not in manifest["nodes"]:
             return
-        for parent in manifest["nodes"][node]["depends_on"]["nodes"]:
+        for parent in manifest["nodes"][node].get("depends_on", {}).get("nodes", []):
             visit(parent)
         done.add(node)
         ordered.append(node)
@@ -138,7 +139,7 @@ def main() -> None:
     assert first.returncode == 0, first.output[-3000:]
     first_steps = step_durations(root / "dagster", run_id_of(first.output))
     baseline_env = {**os.environ, **env}
-    baseline = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline.duckdb", baseline_env)
+    baseline = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env)
     dbt_first = first_steps.get("dbt_models", 0.0)
 
     advance = run_measured([mgreen(), "generate", "--advance-days", "1"], env)
@@ -146,7 +147,7 @@ def main() -> None:
     second = run_measured([mgreen(), "run"], env)
     assert second.returncode == 0, second.output[-3000:]
     second_steps = step_durations(root / "dagster", run_id_of(second.output))
-    baseline_incr = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline.duckdb", baseline_env)
+    baseline_incr = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env)
 
     out = [f"## Tier {args.tier.upper()}: {contacts:,} contacts", "", f"Machine: {machine()}", ""]
     rows = rows_gen + [

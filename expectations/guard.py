@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 RULES_FILE = Path(__file__).with_name("rules.yml")
@@ -141,7 +142,9 @@ class _Validator:
             self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
         except Exception:  # progress bars are cosmetic; older configs may refuse the field
             pass
-        self.source = self.context.data_sources.add_pandas(name="privacy_guard")
+        source = self.context.data_sources.add_pandas(name="privacy_guard")
+        # One asset and batch definition for every frame: adding assets rewrites GX's config.
+        self.batches = source.add_dataframe_asset(name="frame").add_batch_definition_whole_dataframe(name="whole")
         self._n = 0
 
     def validate(self, df: pd.DataFrame, expectations: list, result_format: dict | None = None):
@@ -149,10 +152,7 @@ class _Validator:
         if not expectations:
             return []
         self._n += 1
-        asset = self.source.add_dataframe_asset(name=f"frame_{self._n}")
-        batch = asset.add_batch_definition_whole_dataframe(name="whole").get_batch(
-            batch_parameters={"dataframe": df}
-        )
+        batch = self.batches.get_batch(batch_parameters={"dataframe": df})
         for position, expectation in enumerate(expectations):
             expectation.meta = {**(expectation.meta or {}), "position": position}
         suite = self.gx.ExpectationSuite(name=f"privacy_guard_{self._n}", expectations=expectations)
@@ -162,6 +162,17 @@ class _Validator:
         for item in result.results:
             ordered[item.expectation_config.meta["position"]] = item
         return ordered
+
+
+_VALIDATOR: _Validator | None = None
+
+
+def _validator() -> _Validator:
+    """One GX context per process: creating it costs more than most validations."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = _Validator()
+    return _VALIDATOR
 
 
 def _text_columns(df: pd.DataFrame) -> list[str]:
@@ -183,9 +194,10 @@ _PHONE_NORM = (
 )
 
 
-def _keyed_hash_sql(expression: str) -> str:
-    # HMAC-SHA256 computed by DuckDB from the run key's inner and outer pads ($ipad, $opad).
-    return f"sha256($opad || unhex(sha256($ipad || encode({expression}))))"
+def _keyed_digest_sql(expression: str) -> str:
+    # HMAC-SHA256 computed by DuckDB from the key's inner and outer pads ($ipad, $opad),
+    # kept as its first 128 bits.
+    return f"unhex(left(sha256($opad || unhex(sha256($ipad || encode({expression})))), 32))"
 
 
 def _pads(key: bytes) -> dict[str, bytes]:
@@ -196,17 +208,50 @@ def _pads(key: bytes) -> dict[str, bytes]:
 class IdentifierSet:
     """Keyed hashes of the raw identifiers, in a temporary DuckDB table of this connection.
 
-    The key is drawn for this object and never stored; the set can only answer membership.
+    The key is drawn for the process and never stored; the set can only answer membership.
+    Digests are HMAC-SHA256 truncated to 128 bits (collisions: negligible for a few million
+    values). Building the set over millions of raw values costs seconds, so the digests are
+    kept in this process for the raw state they were built from (the warehouse check and the
+    published-file check of one run share them).
     """
 
     TABLE = "_guard_identifier_hashes"
+    _cache: dict[tuple, pa.Table] = {}
+    _pads = _pads(secrets.token_bytes(32))
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules):
         self.conn = conn
-        self.params = _pads(secrets.token_bytes(32))
-        sources = self._identifier_columns(rules)
+        self.params = self._pads
+        state = self._raw_state(rules)
+        cached = self._cache.get(state)
+        if cached is None:
+            self._build(rules)
+            self._cache.clear()
+            self._cache[state] = conn.sql(f"select h from {self.TABLE}").to_arrow_table()
+        else:
+            conn.register("_guard_cached_hashes", cached)
+            conn.execute(f"create or replace temp table {self.TABLE} as select h from _guard_cached_hashes")
+            conn.unregister("_guard_cached_hashes")
+
+    def _raw_state(self, rules: Rules) -> tuple:
+        """A fingerprint of the raw identifiers (a fast non-cryptographic hash of every value):
+        the cached digests are reused only for exactly the same identifiers."""
+        parts = [
+            f"select '{table}.{column}', count({column}), sum(hash({column})) from raw.{table}"
+            for table, column, _ in self._identifier_columns(rules)
+        ]
+        parts += [
+            f"select '{table}.{first}.{last}', count(*), sum(hash({first}, {last})) from raw.{table}"
+            for table, first, last in rules.full_names_from if self._has(table, first) and self._has(table, last)
+        ]
+        # fetchall, not fetchone: DuckDB refuses to register a frame while a result is unfinished.
+        rows = self.conn.execute(" union all ".join(parts)).fetchall() if parts else []
+        database = self.conn.execute("select current_database()").fetchall()[0][0]
+        return database, tuple(sorted((str(a), int(b), int(c or 0)) for a, b, c in rows))
+
+    def _build(self, rules: Rules) -> None:
         selects = []
-        for table, column, kind in sources:
+        for table, column, kind in self._identifier_columns(rules):
             norm = _PHONE_NORM.format(v=column) if kind == "phone" else _GENERAL_NORM.format(v=column)
             tag = "p:" if kind == "phone" else "g:"
             selects.append(f"select '{tag}' || {norm} as v from raw.{table} where {column} is not null")
@@ -216,9 +261,9 @@ class IdentifierSet:
                     expr = _GENERAL_NORM.format(v=f"{a} || {b}")
                     selects.append(f"select 'g:' || {expr} from raw.{table} where {a} is not null and {b} is not null")
         body = " union ".join(selects) if selects else "select null::varchar as v where false"
-        conn.execute(
+        self.conn.execute(
             f"create or replace temp table {self.TABLE} as "
-            f"select distinct {_keyed_hash_sql('v')} as h from ({body}) where v is not null and length(v) > 4",
+            f"select distinct {_keyed_digest_sql('v')} as h from ({body}) where v is not null and length(v) > 4",
             self.params,
         )
 
@@ -243,17 +288,31 @@ class IdentifierSet:
     def size(self) -> int:
         return self.conn.execute(f"select count(*) from {self.TABLE}").fetchone()[0]
 
-    def matches(self, relation: str, column: str) -> int:
-        """How many values of ``relation.column`` equal a raw identifier (a count, nothing else)."""
-        quoted = f'"{column}"'
-        text = f"cast({quoted} as varchar)"
-        general = _keyed_hash_sql("'g:' || " + _GENERAL_NORM.format(v=text))
-        phone = _keyed_hash_sql("'p:' || " + _PHONE_NORM.format(v=text))
-        sql = (
-            f"select count(*) from {relation} where {quoted} is not null and ("
-            f"{general} in (select h from {self.TABLE}) or {phone} in (select h from {self.TABLE}))"
+    def matches(self, relation: str, columns: list[str]) -> dict[str, int]:
+        """Per column, how many distinct values of ``relation`` equal a raw identifier (counts only).
+
+        One query: distinct (column, value) candidates, each hashed under both normalisations.
+        """
+        if not columns:
+            return {}
+        candidates = " union all ".join(
+            f"select '{c}' as column_name, cast(\"{c}\" as varchar) as value from {relation} where \"{c}\" is not null"
+            for c in columns
         )
-        return int(self.conn.execute(sql, self.params).fetchone()[0])
+        general = _keyed_digest_sql("'g:' || " + _GENERAL_NORM.format(v="value"))
+        phone = _keyed_digest_sql("'p:' || " + _PHONE_NORM.format(v="value"))
+        rows = self.conn.execute(
+            f"""
+            with candidates as (select distinct column_name, value from ({candidates})),
+            hashed as (select column_name, {general} as g, {phone} as p from candidates)
+            select column_name, count(*) from hashed
+            where g in (select h from {self.TABLE}) or p in (select h from {self.TABLE})
+            group by column_name
+            """,
+            self.params,
+        ).fetchall()
+        found = dict(rows)
+        return {c: int(found.get(c, 0)) for c in columns}
 
     def drop(self) -> None:
         self.conn.execute(f"drop table if exists {self.TABLE}")
@@ -287,7 +346,7 @@ def run_guard(
     report = GuardReport(target=target, tables=tables)
     if not tables:
         return report
-    validator = _Validator()
+    validator = _validator()
     own_identifiers = identifiers is None
     identifiers = identifiers or IdentifierSet(conn, rules)
     try:
@@ -333,6 +392,13 @@ def _column_name_findings(validator: _Validator, frames: dict[str, pd.DataFrame]
     return findings
 
 
+def _distinct_values(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each column's distinct values, padded with nulls to a common length (GX ignores nulls)."""
+    values = {c: pd.Series(df[c].dropna().unique(), dtype=object) for c in dict.fromkeys(columns)}
+    length = max((len(v) for v in values.values()), default=0)
+    return pd.DataFrame({c: v.reindex(range(length)) for c, v in values.items()}, dtype=object)
+
+
 def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: Rules) -> list[Finding]:
     from expectations.tax_numbers import ExpectColumnValuesToNotContainFrenchTaxNumbers
 
@@ -351,9 +417,12 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
                 expectations.append(ExpectColumnValuesToNotContainFrenchTaxNumbers(column=column))
             else:
                 expectations.append(gx.expectations.ExpectColumnValuesToNotMatchRegex(column=column, regex=pattern))
+    # Patterns are checked on each column's distinct values (marts repeat their dimension
+    # labels): counts are of distinct offending values.
+    distinct = _distinct_values(df, [c for c, _ in checks])
     findings = [
         Finding(table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0))
-        for (column, rule), result in zip(checks, validator.validate(df.astype({c: "object" for c in text}), expectations))
+        for (column, rule), result in zip(checks, validator.validate(distinct, expectations))
     ]
     findings += [
         Finding(table, rule, column, passed=True, excepted=reason)
@@ -369,14 +438,14 @@ def _raw_identifier_findings(
     columns = [c for c in _text_columns(df) + _integer_columns(df) if not _excepted(rules, table, c, "raw_identifier_values")]
     if not columns:
         return []
-    facts = pd.DataFrame({"column_name": columns, "matches": [identifiers.matches(relation, c) for c in columns]})
+    counts = identifiers.matches(relation, columns)
+    facts = pd.DataFrame({"column_name": columns, "matches": [counts[c] for c in columns]})
     results = validator.validate(
         facts,
         [gx.expectations.ExpectColumnValuesToBeBetween(column="matches", max_value=0)],
         {"result_format": "COMPLETE", "unexpected_index_column_names": ["column_name"]},
     )
     failing = {row["column_name"] for row in results[0].result.get("unexpected_index_list") or []}
-    counts = dict(zip(facts["column_name"], facts["matches"]))
     return [
         Finding(table, "raw_identifier_values", c, passed=c not in failing, failing=int(counts[c])) for c in columns
     ]

@@ -1,5 +1,6 @@
 """The resource every step shares: the run's settings (DESIGN.md's contract)."""
 
+import os
 
 import dagster as dg
 
@@ -29,8 +30,6 @@ class WarehouseResource(dg.ConfigurableResource):
             "MGREEN_PUBLISHED_PATH": self.published_path,
             "MGREEN_MIN_CELL_SIZE": None if self.min_cell_size is None else str(self.min_cell_size),
         }
-        import os
-
         env = dict(os.environ)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return Settings.from_env(env)

@@ -12,28 +12,19 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from orchestration.lib.pseudonymisation import pseudonymiser
+from orchestration.lib.pseudonymisation import register_pseudonymiser
 
 FUNCTION_NAME = "mgreen_pseudonym"
 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        self._udf = None
+        pass
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        if self._udf is None:
-            # Raises with instructions (and without the key) when the key is missing.
-            self._udf = pseudonymiser()
-        conn.create_function(
-            FUNCTION_NAME,
-            self._udf,
-            ["VARCHAR", "VARCHAR"],
-            "VARCHAR",
-            type="arrow",
-            null_handling="special",
-            side_effects=False,
-        )
+        # Raises with instructions (and without the key) when the key is missing.
+        register_pseudonymiser(conn, name=FUNCTION_NAME)
 
-
-__all__ = ["Plugin", "FUNCTION_NAME"]
+    def configure_cursor(self, cursor) -> None:
+        # dbt-duckdb runs each thread on a cursor: temporary macros do not follow the copy.
+        register_pseudonymiser(cursor, name=FUNCTION_NAME)

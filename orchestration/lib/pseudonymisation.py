@@ -9,13 +9,12 @@ holds only the function's name.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
 
 MIN_KEY_LENGTH = 32
 KEY_ENV = "MGREEN_PSEUDONYMISATION_KEY"
@@ -75,30 +74,29 @@ def pseudonyms(key: bytes, domains: Iterable[str | None], values: Iterable[str |
     ]
 
 
-def pseudonymiser(environ: Mapping[str, str] | None = None, cache_size: int = 4_000_000):
-    """A vectorised HMAC function over Arrow arrays, for DuckDB (``create_function(type='arrow')``).
+def _blob_literal(data: bytes) -> str:
+    return "'" + "".join(f"\\x{b:02X}" for b in data) + "'::BLOB"
 
-    The same contact id appears in many tables of one dbt run: a bounded memo of pseudonyms
-    already computed saves most HMACs. The memo lives in this process only.
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """RFC 2104: the key padded to SHA-256's block (hashed first when longer), XOR ipad / opad."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def register_pseudonymiser(conn, environ: Mapping[str, str] | None = None, name: str = "mgreen_pseudonym") -> None:
+    """Define ``name(domain, value)`` on a DuckDB connection: HMAC-SHA256 of ``domain:value``.
+
+    A temporary macro, so DuckDB computes it natively and in parallel (twice as fast as a
+    Python function, and free of the GIL). It lives in the connection's memory only: never in
+    the database file, never in compiled SQL (models call it by name), never logged.
     """
-    # hmac keeps the keyed inner and outer states; copying them is cheaper than a new HMAC.
-    keyed = hmac.new(load_key(environ), digestmod="sha256")
-    memo: dict[str, str] = {}
-
-    def compute(message: str) -> str:
-        mac = keyed.copy()
-        mac.update(message.encode())
-        value = mac.hexdigest()
-        if len(memo) < cache_size:
-            memo[message] = value
-        return value
-
-    def udf(domains: pa.Array, values: pa.Array) -> pa.Array:
-        # One string per row, assembled by Arrow; nulls stay null.
-        messages = pc.binary_join_element_wise(domains, values, ":").to_pylist()
-        get = memo.get
-        return pa.array(
-            [None if m is None else (get(m) or compute(m)) for m in messages], type=pa.string()
-        )
-
-    return udf
+    inner, outer = hmac_pads(load_key(environ))
+    conn.execute(
+        f"create or replace temp macro {name}(domain, value) as "
+        f"case when domain is null or value is null then null else "
+        f"sha256({_blob_literal(outer)} || unhex(sha256({_blob_literal(inner)} || "
+        f"encode(domain || ':' || value)))) end"
+    )

@@ -1,6 +1,6 @@
 import hmac
 
-import pyarrow as pa
+import duckdb
 import pytest
 
 from orchestration.lib.pseudonymisation import (
@@ -9,7 +9,7 @@ from orchestration.lib.pseudonymisation import (
     PseudonymisationKeyError,
     load_key,
     pseudonym,
-    pseudonymiser,
+    register_pseudonymiser,
 )
 from tests.conftest import TEST_KEY
 
@@ -26,13 +26,29 @@ def test_another_key_gives_other_pseudonyms():
     assert pseudonym(b"a" * 40, "contact", "12") != pseudonym(b"b" * 40, "contact", "12")
 
 
-def test_vector_function_matches_the_scalar_one_and_keeps_nulls():
-    udf = pseudonymiser({KEY_ENV: TEST_KEY})
-    out = udf(pa.array(["contact", "email", None, "phone"]), pa.array(["12", "a@b.fr", "x", None])).to_pylist()
-    key = TEST_KEY.encode()
-    assert out == [pseudonym(key, "contact", "12"), pseudonym(key, "email", "a@b.fr"), None, None]
-    # A memoised value is the same value.
-    assert udf(pa.array(["contact"]), pa.array(["12"])).to_pylist()[0] == out[0]
+@pytest.mark.parametrize("key", [TEST_KEY, "k" * 120])
+def test_the_duckdb_function_is_the_same_hmac_and_keeps_nulls(key):
+    conn = duckdb.connect()
+    register_pseudonymiser(conn, {KEY_ENV: key})
+    rows = conn.execute(
+        "select mgreen_pseudonym(d, v) from (values ('contact', '12'), ('email', 'élise@example.org'), "
+        "(null, 'x'), ('phone', null)) as t(d, v)"
+    ).fetchall()
+    raw = key.encode()
+    assert [r[0] for r in rows] == [pseudonym(raw, "contact", "12"), pseudonym(raw, "email", "élise@example.org"),
+                                    None, None]
+
+
+def test_the_function_lives_in_memory_only(tmp_path):
+    path = tmp_path / "w.duckdb"
+    conn = duckdb.connect(str(path))
+    register_pseudonymiser(conn, {KEY_ENV: TEST_KEY})
+    conn.execute("create table t as select mgreen_pseudonym('contact', '1') as k")
+    conn.close()
+    assert TEST_KEY.encode() not in path.read_bytes()
+    reopened = duckdb.connect(str(path))
+    with pytest.raises(duckdb.CatalogException):
+        reopened.execute("select mgreen_pseudonym('contact', '1')")
 
 
 def test_missing_key_refuses_with_instructions():

@@ -1,7 +1,6 @@
 """The privacy guard as blocking asset checks on every mart (no registration: the marts are
 found in dbt's manifest, and the guard itself discovers the tables of the marts schema)."""
 
-
 import json
 
 import dagster as dg

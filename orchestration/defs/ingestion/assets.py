@@ -46,7 +46,7 @@ def _raw_specs() -> list[dg.AssetSpec]:
     return specs
 
 
-@dg.multi_asset(specs=_raw_specs(), name="raw_layer", retry_policy=dg.RetryPolicy(max_retries=0))
+@dg.multi_asset(specs=_raw_specs(), name="raw_layer")
 def raw_layer(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings()
     load_key()  # the run refuses to start without the pseudonymisation key

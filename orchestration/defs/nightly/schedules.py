@@ -5,7 +5,6 @@ exist and Dagster's cron runs the job at 03:00; on the night they go back (last 
 October) 02:00 happens twice and the job runs once, at the first. Either way one run a day.
 """
 
-
 import dagster as dg
 
 NIGHTLY_JOB_NAME = "nightly"

@@ -1,6 +1,5 @@
 """Compaction after forgetting, then publication of the marts for the dashboards."""
 
-
 import time
 
 import dagster as dg

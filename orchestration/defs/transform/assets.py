@@ -1,6 +1,5 @@
 """Every dbt model as an asset, every dbt test as an asset check (``dbt build``)."""
 
-
 import os
 import shutil
 import sys
