@@ -34,7 +34,7 @@ st.subheader("Par département, dernier mois de la période")
 by_dep = queries.clients_by_departement(ctx.stamp, f.end)
 cumul = by_dep[by_dep.measure == "clients_cumules"].rename(columns={"departement": "valeur"})
 left, right = st.columns([3, 2])
-left.altair_chart(charts.departement_map(cumul, "n_persons", "Clients cumulés"), width="stretch")
+left.vega_lite_chart(charts.departement_map(cumul, "n_persons", "Clients cumulés"), width="stretch")
 with right:
     table = by_dep.pivot_table(index="departement", columns="measure", values="n_persons", aggfunc="first",
                                dropna=False).reset_index()

@@ -33,7 +33,7 @@ show_table(table, "commandes_par_mois",
 st.subheader("Par département")
 by_dep = queries.orders_by(ctx.stamp, "departement", f.start, f.end, f.departement, f.category, f.channel)
 left, right = st.columns([3, 2])
-left.altair_chart(charts.departement_map(by_dep, "revenue_excl_tax_eur", "CA HT sur la période (€)"), width="stretch")
+left.vega_lite_chart(charts.departement_map(by_dep, "revenue_excl_tax_eur", "CA HT sur la période (€)"), width="stretch")
 with right:
     show_table(
         by_dep.assign(Département=by_dep.valeur.map(lambda c: fmt.label(fmt.DEPARTEMENTS, c)))[
