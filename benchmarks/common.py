@@ -45,8 +45,9 @@ class Measure:
 def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measure:
     """Run a command; wall time and the peak resident memory of its whole process tree."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     peak = 0.0
     done = threading.Event()
 

@@ -20,8 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import REPO, machine, table  # noqa: E402
 
-PAGES = ["vue_ensemble.py", "commandes.py", "clients.py", "entonnoir.py", "aides.py", "sav.py", "impayes.py",
-         "conformite.py"]
+PAGES = [
+    "vue_ensemble.py",
+    "commandes.py",
+    "clients.py",
+    "entonnoir.py",
+    "aides.py",
+    "sav.py",
+    "impayes.py",
+    "conformite.py",
+]
 
 
 def main() -> None:
@@ -56,8 +64,13 @@ def main() -> None:
             started = time.perf_counter()
             at.run()
             cached.append(time.perf_counter() - started)
-        rows.append([page.removesuffix(".py"), f"{statistics.median(cold) * 1000:,.0f}",
-                     f"{statistics.median(cached) * 1000:,.0f}"])
+        rows.append(
+            [
+                page.removesuffix(".py"),
+                f"{statistics.median(cold) * 1000:,.0f}",
+                f"{statistics.median(cached) * 1000:,.0f}",
+            ]
+        )
     size = args.published.stat().st_size / 2**20
     print(f"## Dashboards: page render times\n\nMachine: {machine()}\nPublished file: {size:,.1f} MiB\n")
     print(table(["page", "cold (ms)", "cached (ms)"], rows))

@@ -1,6 +1,6 @@
 """Generator speed: rows per second per table, whole time and peak memory.
 
-    python benchmarks/generator.py --contacts 1000000
+python benchmarks/generator.py --contacts 1000000
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ def main() -> None:
             rows.append([f"web session logs ({size:,.0f} MiB)", f"{m.group(1)} files", m.group(2), "-"])
     print(f"## Generator: {args.contacts:,} contacts\n\nMachine: {machine()}\n")
     print(table(["table", "rows", "seconds", "rows/s"], rows))
-    print(f"\nWhole generation: {run.seconds:.1f} s, peak memory {run.peak_rss_mib:,.0f} MiB, "
-          f"SQLite file {(root / 'crm.sqlite').stat().st_size / 2**20:,.0f} MiB.")
+    print(
+        f"\nWhole generation: {run.seconds:.1f} s, peak memory {run.peak_rss_mib:,.0f} MiB, "
+        f"SQLite file {(root / 'crm.sqlite').stat().st_size / 2**20:,.0f} MiB."
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import REPO, TIERS, Measure, machine, mgreen, run_measured, table  # noqa: E402
+from benchmarks.common import REPO, TIERS, machine, mgreen, run_measured, table  # noqa: E402
 
 STEPS = {
     "raw_layer": "load CRM + logs, erasures, retention",
@@ -125,8 +125,19 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         key_file.write_text(secrets.token_urlsafe(48))
-        gen = run_measured([mgreen(), "generate", "--contacts", str(contacts), "--seed", "1", "--end",
-                            (end - timedelta(days=1)).isoformat()], env)
+        gen = run_measured(
+            [
+                mgreen(),
+                "generate",
+                "--contacts",
+                str(contacts),
+                "--seed",
+                "1",
+                "--end",
+                (end - timedelta(days=1)).isoformat(),
+            ],
+            env,
+        )
         assert gen.returncode == 0, gen.output[-3000:]
         rows_gen.append(["generate the CRM", f"{gen.seconds:.1f}", f"{gen.peak_rss_mib:,.0f}"])
     else:
@@ -139,7 +150,9 @@ def main() -> None:
     assert first.returncode == 0, first.output[-3000:]
     first_steps = step_durations(root / "dagster", run_id_of(first.output))
     baseline_env = {**os.environ, **env}
-    baseline = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env)
+    baseline = compiled_sql_baseline(
+        Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
+    )
     dbt_first = first_steps.get("dbt_models", 0.0)
 
     advance = run_measured([mgreen(), "generate", "--advance-days", "1"], env)
@@ -147,7 +160,9 @@ def main() -> None:
     second = run_measured([mgreen(), "run"], env)
     assert second.returncode == 0, second.output[-3000:]
     second_steps = step_durations(root / "dagster", run_id_of(second.output))
-    baseline_incr = compiled_sql_baseline(Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env)
+    baseline_incr = compiled_sql_baseline(
+        Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
+    )
 
     out = [f"## Tier {args.tier.upper()}: {contacts:,} contacts", "", f"Machine: {machine()}", ""]
     rows = rows_gen + [
@@ -156,13 +171,18 @@ def main() -> None:
         ["nightly run, one-day increment", f"{second.seconds:.1f}", f"{second.peak_rss_mib:,.0f}"],
     ]
     out += [table(["what", "seconds", "peak memory (MiB)"], rows), ""]
-    step_rows = [[label, f"{first_steps.get(step, 0):.1f}", f"{second_steps.get(step, 0):.1f}"]
-                 for step, label in STEPS.items()]
+    step_rows = [
+        [label, f"{first_steps.get(step, 0):.1f}", f"{second_steps.get(step, 0):.1f}"] for step, label in STEPS.items()
+    ]
     out += [table(["step (Dagster event log)", "initial run (s)", "increment run (s)"], step_rows), ""]
     overhead = [
         ["dbt step, initial", f"{dbt_first:.1f}", f"{baseline:.1f}", f"{dbt_first / baseline:.2f}"],
-        ["dbt step, increment", f"{second_steps.get('dbt_models', 0):.1f}", f"{baseline_incr:.1f}",
-         f"{second_steps.get('dbt_models', 0) / baseline_incr:.2f}"],
+        [
+            "dbt step, increment",
+            f"{second_steps.get('dbt_models', 0):.1f}",
+            f"{baseline_incr:.1f}",
+            f"{second_steps.get('dbt_models', 0) / baseline_incr:.2f}",
+        ],
     ]
     out += [table(["transform stage", "in the nightly run (s)", "compiled SQL alone (s)", "ratio"], overhead), ""]
     text = "\n".join(out)

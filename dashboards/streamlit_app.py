@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,8 @@ if not st.session_state.get("authentication_status"):
 role = role_of(config, st.session_state.get("username"))
 pages = [
     st.Page(str(PAGES_DIR / file), title=title, icon=icon, default=(i == 0))
-    for i, (file, title, icon, roles) in enumerate(PAGES) if role in roles
+    for i, (file, title, icon, roles) in enumerate(PAGES)
+    if role in roles
 ]
 navigation = st.navigation(pages)
 
@@ -68,13 +69,13 @@ except NotPublishedError as exc:
     st.stop()
 info = publication(current)
 as_of = info["data_as_of"]
-as_of_utc = as_of.to_pydatetime().replace(tzinfo=timezone.utc) if as_of is not None else None
+as_of_utc = as_of.to_pydatetime().replace(tzinfo=UTC) if as_of is not None else None
 
 with st.sidebar:
     st.markdown(f"**{st.session_state.get('name') or st.session_state.get('username')}** · rôle {role}")
     if as_of_utc is not None:
         st.markdown(f"Données au **{fmt.day_time(as_of_utc.astimezone(PARIS))}**")
-        age_hours = (datetime.now(timezone.utc) - as_of_utc).total_seconds() / 3600
+        age_hours = (datetime.now(UTC) - as_of_utc).total_seconds() / 3600
         if age_hours > STALE_AFTER_HOURS:
             st.warning(
                 f"Les données ont plus de {STALE_AFTER_HOURS} heures ({age_hours / 24:.0f} jours) : "

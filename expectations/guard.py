@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from orchestration.lib.pseudonymisation import hmac_pads
+
 RULES_FILE = Path(__file__).with_name("rules.yml")
 # Tables of the published file that describe the publication rather than count anything.
 METADATA_TABLES = frozenset({"publication", "publication_history", "guard_results", "gdpr_events"})
@@ -201,8 +203,8 @@ def _keyed_digest_sql(expression: str) -> str:
 
 
 def _pads(key: bytes) -> dict[str, bytes]:
-    block = key.ljust(64, b"\0")
-    return {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+    inner, outer = hmac_pads(key)
+    return {"ipad": inner, "opad": outer}
 
 
 class IdentifierSet:
@@ -242,7 +244,8 @@ class IdentifierSet:
         ]
         parts += [
             f"select '{table}.{first}.{last}', count(*), sum(hash({first}, {last})) from raw.{table}"
-            for table, first, last in rules.full_names_from if self._has(table, first) and self._has(table, last)
+            for table, first, last in rules.full_names_from
+            if self._has(table, first) and self._has(table, last)
         ]
         # fetchall, not fetchone: DuckDB refuses to register a frame while a result is unfinished.
         rows = self.conn.execute(" union all ".join(parts)).fetchall() if parts else []
@@ -268,10 +271,13 @@ class IdentifierSet:
         )
 
     def _has(self, table: str, column: str) -> bool:
-        return bool(self.conn.execute(
-            "select count(*) from information_schema.columns where table_schema = 'raw' and table_name = ? "
-            "and column_name = ?", [table, column]
-        ).fetchone()[0])
+        return bool(
+            self.conn.execute(
+                "select count(*) from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                "and column_name = ?",
+                [table, column],
+            ).fetchone()[0]
+        )
 
     def _identifier_columns(self, rules: Rules) -> list[tuple[str, str, str]]:
         from orchestration.lib.contract import crm_tables
@@ -279,7 +285,11 @@ class IdentifierSet:
         found = []
         for table in crm_tables().values():
             for col in table.columns:
-                if col.identifier and col.identifier not in ("first_name", "last_name") and self._has(table.name, col.name):
+                if (
+                    col.identifier
+                    and col.identifier not in ("first_name", "last_name")
+                    and self._has(table.name, col.name)
+                ):
                     found.append((table.name, col.name, col.identifier))
         if self._has("web_sessions", "ip"):
             found.append(("web_sessions", "ip", "ip"))
@@ -296,7 +306,7 @@ class IdentifierSet:
         if not columns:
             return {}
         candidates = " union all ".join(
-            f"select '{c}' as column_name, cast(\"{c}\" as varchar) as value from {relation} where \"{c}\" is not null"
+            f'select \'{c}\' as column_name, cast("{c}" as varchar) as value from {relation} where "{c}" is not null'
             for c in columns
         )
         general = _keyed_digest_sql("'g:' || " + _GENERAL_NORM.format(v="value"))
@@ -421,12 +431,15 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
     # labels): counts are of distinct offending values.
     distinct = _distinct_values(df, [c for c, _ in checks])
     findings = [
-        Finding(table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0))
+        Finding(
+            table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0)
+        )
         for (column, rule), result in zip(checks, validator.validate(distinct, expectations))
     ]
     findings += [
         Finding(table, rule, column, passed=True, excepted=reason)
-        for (t, column, rule), reason in rules.exceptions.items() if t == table
+        for (t, column, rule), reason in rules.exceptions.items()
+        if t == table
     ]
     return findings
 
@@ -435,7 +448,9 @@ def _raw_identifier_findings(
     validator: _Validator, table: str, relation: str, df: pd.DataFrame, identifiers: IdentifierSet, rules: Rules
 ) -> list[Finding]:
     gx = validator.gx
-    columns = [c for c in _text_columns(df) + _integer_columns(df) if not _excepted(rules, table, c, "raw_identifier_values")]
+    columns = [
+        c for c in _text_columns(df) + _integer_columns(df) if not _excepted(rules, table, c, "raw_identifier_values")
+    ]
     if not columns:
         return []
     counts = identifiers.matches(relation, columns)
@@ -457,7 +472,8 @@ def _grain_findings(
     gx = validator.gx
     population = [c for c in rules.population_columns if c in df.columns]
     unique_text = [
-        c for c in _text_columns(df)
+        c
+        for c in _text_columns(df)
         if len(df) >= rules.unique_text_min_rows and df[c].notna().all() and df[c].nunique() == len(df)
     ]
     # Published rows each count k persons or more: as many of them as persons means the
@@ -467,16 +483,21 @@ def _grain_findings(
     ratio = (published / persons_total) if persons_total and persons_total >= rules.min_persons_for_ratio else 0.0
     # A time of day in a dimension points at an event, hence at a person.
     timed = [
-        c for c in df.columns
+        c
+        for c in df.columns
         if pd.api.types.is_datetime64_any_dtype(df[c]) and (df[c].dropna() != df[c].dropna().dt.floor("D")).any()
     ]
-    facts = pd.DataFrame([{
-        "has_population_column": bool(population),
-        "has_suppression_flag": flag in df.columns,
-        "all_distinct_text_columns": len(unique_text),
-        "rows_per_person": ratio,
-        "timestamp_columns": len(timed),
-    }])
+    facts = pd.DataFrame(
+        [
+            {
+                "has_population_column": bool(population),
+                "has_suppression_flag": flag in df.columns,
+                "all_distinct_text_columns": len(unique_text),
+                "rows_per_person": ratio,
+                "timestamp_columns": len(timed),
+            }
+        ]
+    )
     expectations = [
         gx.expectations.ExpectColumnValuesToBeInSet(column="has_population_column", value_set=[True]),
         gx.expectations.ExpectColumnValuesToBeInSet(column="has_suppression_flag", value_set=[True]),
@@ -497,7 +518,8 @@ def _grain_findings(
 def _measures(df: pd.DataFrame, rules: Rules) -> list[str]:
     """Numeric columns that are not dimensions (a stage's position is a dimension)."""
     return [
-        c for c in df.select_dtypes("number").columns
+        c
+        for c in df.select_dtypes("number").columns
         if c != rules.suppression_flag and not re.search(rules.numeric_dimension_pattern, c)
     ]
 
@@ -522,9 +544,11 @@ def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules
         names.append(("cell_below_k", column))
     for column in measures:
         # A suppressed row publishes nothing: no population, no amount, no rate.
-        expectations.append(gx.expectations.ExpectColumnValuesToBeNull(
-            column=column, row_condition=f'{flag}==True', condition_parser="pandas"
-        ))
+        expectations.append(
+            gx.expectations.ExpectColumnValuesToBeNull(
+                column=column, row_condition=f"{flag}==True", condition_parser="pandas"
+            )
+        )
         names.append(("value_in_suppressed_cell", column))
     findings = [
         Finding(table, rule, column, passed=bool(r.success), failing=int(r.result.get("unexpected_count") or 0))
@@ -534,12 +558,23 @@ def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules
         if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
             leaking = published_rates_of_suppressed_denominators(df, rule, rules)
             facts = pd.DataFrame({"groups": [leaking]})
-            result = validator.validate(facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="groups", max_value=0)])
-            findings.append(Finding(table, "rate_of_suppressed_denominator", rule["column"],
-                                    passed=bool(result[0].success), failing=leaking))
+            result = validator.validate(
+                facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="groups", max_value=0)]
+            )
+            findings.append(
+                Finding(
+                    table,
+                    "rate_of_suppressed_denominator",
+                    rule["column"],
+                    passed=bool(result[0].success),
+                    failing=leaking,
+                )
+            )
     lone = lone_suppressed_lines(df, rules)
     facts = pd.DataFrame({"dimension": list(lone) or ["-"], "lone_lines": list(lone.values()) or [0]})
-    result = validator.validate(facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="lone_lines", max_value=0)])
+    result = validator.validate(
+        facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="lone_lines", max_value=0)]
+    )
     for dimension, count in lone.items():
         findings.append(Finding(table, "recomputable_suppressed_cell", dimension, passed=count == 0, failing=count))
     if not lone:
@@ -556,7 +591,9 @@ def published_rates_of_suppressed_denominators(df: pd.DataFrame, rule: dict, rul
         is_denominator &= df[column].astype(str) == str(value)
     keyed = df.assign(_denominator_hidden=is_denominator & df[flag].astype(bool), _published=~df[flag].astype(bool))
     if group:
-        grouped = keyed.groupby(group, dropna=False).agg(hidden=("_denominator_hidden", "any"), shown=("_published", "any"))
+        grouped = keyed.groupby(group, dropna=False).agg(
+            hidden=("_denominator_hidden", "any"), shown=("_published", "any")
+        )
     else:
         grouped = pd.DataFrame({"hidden": [keyed["_denominator_hidden"].any()], "shown": [keyed["_published"].any()]})
     return int((grouped.hidden & grouped.shown).sum())

@@ -45,9 +45,16 @@ def main() -> None:
 @click.option("--contacts", type=click.IntRange(min=1), help="Contacts to create (a new CRM).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same bytes.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2019-01-01", show_default=True)
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of activity [default: yesterday].")
-@click.option("--dirty-rate", type=click.FloatRange(0, 0.2), default=0.02, show_default=True,
-              help="Share of dirty values (bad emails, orphans, broken log lines...).")
+@click.option(
+    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day of activity [default: yesterday]."
+)
+@click.option(
+    "--dirty-rate",
+    type=click.FloatRange(0, 0.2),
+    default=0.02,
+    show_default=True,
+    help="Share of dirty values (bad emails, orphans, broken log lines...).",
+)
 @click.option("--advance-days", type=click.IntRange(min=1), help="Add D days of activity to the existing CRM instead.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing CRM.")
 def generate(contacts, seed, start, end, dirty_rate, advance_days, overwrite) -> None:
@@ -68,11 +75,15 @@ def generate(contacts, seed, start, end, dirty_rate, advance_days, overwrite) ->
             )
             return
         params = GenerationParams(
-            contacts=contacts, seed=seed, start=start.date(),
-            end=end.date() if end else date.today() - timedelta(days=1), dirty_rate=dirty_rate,
+            contacts=contacts,
+            seed=seed,
+            start=start.date(),
+            end=end.date() if end else date.today() - timedelta(days=1),
+            dirty_rate=dirty_rate,
         )
-        summary = generate_crm(params, settings.source_url, settings.web_sessions_dir, overwrite=overwrite,
-                               progress=_progress)
+        summary = generate_crm(
+            params, settings.source_url, settings.web_sessions_dir, overwrite=overwrite, progress=_progress
+        )
     except (SourceError, ValueError) as exc:
         _fail(str(exc))
     click.echo(
@@ -89,9 +100,7 @@ def ensure_dbt_manifest() -> None:
     if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
         return
     dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run(
-        [str(dbt), "parse", "--quiet"], cwd=project_dir, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([str(dbt), "parse", "--quiet"], cwd=project_dir, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         _fail(f"dbt could not parse the project:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
@@ -104,7 +113,7 @@ def _dagster_home() -> None:
         config.write_text("telemetry:\n  enabled: false\n")
 
 
-def run_nightly() -> int:
+def run_nightly(full_refresh: bool = False) -> int:
     """Run the nightly job once, in process; returns the exit code."""
     from orchestration.lib.pseudonymisation import PseudonymisationKeyError, load_key
 
@@ -119,27 +128,27 @@ def run_nightly() -> int:
 
     from dagster import DagsterInstance
 
-    from orchestration.defs.nightly.schedules import NIGHTLY_JOB_NAME
     from orchestration.definitions import defs
+    from orchestration.defs.nightly.schedules import NIGHTLY_JOB_NAME
     from orchestration.lib.run_report import explain_failure
 
     job = defs().resolve_job_def(NIGHTLY_JOB_NAME)
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        run_config = {"ops": {"raw_layer": {"config": {"full_refresh": True}}}} if full_refresh else None
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
         if result.success:
             click.echo(f"Published {settings.published_path} (run {result.run_id}).")
             return 0
         click.echo(explain_failure(instance, result.run_id), err=True)
-        click.echo(
-            f"Nothing was published: {settings.published_path} is unchanged. Run id {result.run_id}.", err=True
-        )
+        click.echo(f"Nothing was published: {settings.published_path} is unchanged. Run id {result.run_id}.", err=True)
         return 1
 
 
 @main.command()
-def run() -> None:
+@click.option("--full-refresh", is_flag=True, help="Reload every CRM table and log file from scratch.")
+def run(full_refresh: bool) -> None:
     """Run the nightly job once, now (the job the 02:00 schedule launches)."""
-    sys.exit(run_nightly())
+    sys.exit(run_nightly(full_refresh))
 
 
 @main.command()
@@ -153,9 +162,19 @@ def dashboards(port: int, headless: bool) -> None:
     os.environ.update(settings.as_environment())
     os.environ.setdefault("MGREEN_DASHBOARD_AUTH_FILE", str(DATA_DIR / "dashboards" / "auth.yaml"))
     args = [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARDS_DIR / "streamlit_app.py"),
-        "--server.port", str(port), "--server.headless", str(headless).lower(),
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARDS_DIR / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     sys.exit(subprocess.call(args))
 
@@ -178,11 +197,13 @@ def demo(contacts: int, serve: bool, port: int) -> None:
             click.echo(f"Created a random demo key in {DEMO_KEY_FILE} (never commit it).")
         os.environ["MGREEN_PSEUDONYMISATION_KEY_FILE"] = str(DEMO_KEY_FILE)
     settings = _settings()
-    if not settings.source_url.startswith("sqlite:///") or not Path(settings.source_url[len("sqlite:///"):]).exists():
+    if not settings.source_url.startswith("sqlite:///") or not Path(settings.source_url[len("sqlite:///") :]).exists():
         click.echo(f"Generating a demo CRM of {contacts:,} contacts...")
         generate_crm(
             GenerationParams(contacts=contacts, seed=DEMO_SEED, end=date.today() - timedelta(days=1)),
-            settings.source_url, settings.web_sessions_dir, progress=_progress,
+            settings.source_url,
+            settings.web_sessions_dir,
+            progress=_progress,
         )
     click.echo("Running the nightly job once...")
     code = run_nightly()
@@ -190,7 +211,7 @@ def demo(contacts: int, serve: bool, port: int) -> None:
         sys.exit(code)
     auth_file = DATA_DIR / "dashboards" / "auth.yaml"
     write_demo_auth_file(auth_file)
-    click.echo("Demo accounts (demo only; passwords are stored hashed in " f"{auth_file}):")
+    click.echo(f"Demo accounts (demo only; passwords are stored hashed in {auth_file}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.username:<12} {account.password:<22} rôle {account.role}")
     if serve:

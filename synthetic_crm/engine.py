@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthetic_crm.pools import Pools, build_pools
 from synthetic_crm.population import (
     BLOCK_TABLES,
     NEVER,
@@ -30,7 +31,6 @@ from synthetic_crm.population import (
     simulate_block,
     staff_frame,
 )
-from synthetic_crm.pools import Pools, build_pools
 from synthetic_crm.projection import PRIMARY_KEYS, Projector
 from synthetic_crm.source import SourceError, open_source
 from synthetic_crm.timeline import DAY, business_seconds, day_start, day_weights, end_of_day

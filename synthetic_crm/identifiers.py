@@ -30,7 +30,7 @@ def digit_strings(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
 def _join_chars(chars: np.ndarray) -> np.ndarray:
     # (n, width) array of 1-char strings -> n strings, with one C-level view.
     width = chars.shape[1]
-    return chars.astype(f"<U1").view(f"<U{width}").reshape(-1).astype(object)
+    return chars.astype("<U1").view(f"<U{width}").reshape(-1).astype(object)
 
 
 def unique_phone_digits(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -66,16 +66,16 @@ def format_phones(rng: np.random.Generator, nsn: np.ndarray) -> np.ndarray:
     s = pa.array(nsn, type=pa.string())
     pairs = [pc.utf8_slice_codeunits(s, i, i + 2) for i in (1, 3, 5, 7)]
     first = pc.utf8_slice_codeunits(s, 0, 1)
-    national_spaced = pc.binary_join_element_wise(
-        pc.binary_join_element_wise("0", first, ""), *pairs, " "
-    )
+    national_spaced = pc.binary_join_element_wise(pc.binary_join_element_wise("0", first, ""), *pairs, " ")
     national_compact = pc.binary_join_element_wise("0", s, "")
     intl_spaced = pc.binary_join_element_wise("+33", first, *pairs, " ")
     intl_compact = pc.binary_join_element_wise("+33", s, "")
     dotted = pc.binary_join_element_wise(pc.binary_join_element_wise("0", first, ""), *pairs, ".")
     choices = np.stack(
-        [c.to_numpy(zero_copy_only=False) for c in
-         (national_spaced, national_compact, intl_spaced, intl_compact, dotted)]
+        [
+            c.to_numpy(zero_copy_only=False)
+            for c in (national_spaced, national_compact, intl_spaced, intl_compact, dotted)
+        ]
     )
     style = rng.choice(len(PHONE_STYLES), size=n, p=PHONE_STYLE_WEIGHTS)
     return choices[style, np.arange(n)]
@@ -83,9 +83,7 @@ def format_phones(rng: np.random.Generator, nsn: np.ndarray) -> np.ndarray:
 
 def e164(nsn: np.ndarray) -> np.ndarray:
     """The canonical form of 9-digit national numbers."""
-    return pc.binary_join_element_wise("+33", pa.array(nsn, type=pa.string()), "").to_numpy(
-        zero_copy_only=False
-    )
+    return pc.binary_join_element_wise("+33", pa.array(nsn, type=pa.string()), "").to_numpy(zero_copy_only=False)
 
 
 def _mod97(digits: np.ndarray) -> np.ndarray:
@@ -117,7 +115,9 @@ def ibans(rng: np.random.Generator, n: int) -> np.ndarray:
     )
     check = 98 - _mod97(rearranged)
     check_str = zfill(check, 2)
-    compact = pc.binary_join_element_wise("FR", pa.array(check_str, type=pa.string()), pa.array(bban, type=pa.string()), "")
+    compact = pc.binary_join_element_wise(
+        "FR", pa.array(check_str, type=pa.string()), pa.array(bban, type=pa.string()), ""
+    )
     groups = [pc.utf8_slice_codeunits(compact, i, i + 4) for i in range(0, 27, 4)]
     spaced = pc.binary_join_element_wise(*groups, " ").to_numpy(zero_copy_only=False)
     grouped = rng.random(n) < 0.7

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from text_unidecode import unidecode
 
 from synthetic_crm import catalogue as cat
 from synthetic_crm.identifiers import (
@@ -35,7 +36,6 @@ from synthetic_crm.identifiers import (
     zfill,
 )
 from synthetic_crm.pools import Pools
-from text_unidecode import unidecode
 from synthetic_crm.timeline import (
     DAY,
     NEVER,
@@ -48,10 +48,26 @@ from synthetic_crm.timeline import (
 Frame = dict[str, np.ndarray]
 
 TABLE_ORDER: tuple[str, ...] = (
-    "staff", "products", "contacts", "consents", "simulations", "requests", "calls", "quotes",
-    "quote_lines", "orders", "installations", "invoices", "payments", "collection_cases",
-    "financing_requests", "aid_applications", "service_tickets", "survey_responses",
-    "referrals", "privacy_requests",
+    "staff",
+    "products",
+    "contacts",
+    "consents",
+    "simulations",
+    "requests",
+    "calls",
+    "quotes",
+    "quote_lines",
+    "orders",
+    "installations",
+    "invoices",
+    "payments",
+    "collection_cases",
+    "financing_requests",
+    "aid_applications",
+    "service_tickets",
+    "survey_responses",
+    "referrals",
+    "privacy_requests",
 )
 # Tables whose rows are born in blocks (staff and products are reference tables).
 BLOCK_TABLES: tuple[str, ...] = TABLE_ORDER[2:] + ("web_visits",)
@@ -60,9 +76,7 @@ BLOCK_TABLES: tuple[str, ...] = TABLE_ORDER[2:] + ("web_visits",)
 ORPHAN_ID_BASE = 900_000_000
 
 CATEGORY_INDEX = {c: i for i, c in enumerate(cat.CATEGORIES)}
-_PRODUCTS_BY_CATEGORY = [
-    np.array([i for i, p in enumerate(cat.PRODUCTS) if p.category == c]) for c in cat.CATEGORIES
-]
+_PRODUCTS_BY_CATEGORY = [np.array([i for i, p in enumerate(cat.PRODUCTS) if p.category == c]) for c in cat.CATEGORIES]
 PRODUCT_CODES = np.array([p.code for p in cat.PRODUCTS], dtype=object)
 PRODUCT_PRICE = np.array([p.price_excl_tax_eur for p in cat.PRODUCTS])
 PRODUCT_VAT = np.array([p.vat_rate for p in cat.PRODUCTS])
@@ -73,10 +87,19 @@ PRODUCT_CATEGORY = np.array([CATEGORY_INDEX[p.category] for p in cat.PRODUCTS])
 _MPR_ELIGIBLE = np.array([True, False, True, True, True, True, False, True])
 _CEE_ELIGIBLE = np.array([True, False, True, True, True, True, False, True])
 # MaPrimeRénov' amounts by category (rows) and income band (bleu, jaune, violet, rose).
-_MPR_AMOUNT = np.array([
-    [5000, 4000, 3000, 0], [0, 0, 0, 0], [1200, 800, 400, 0], [5000, 4000, 2500, 0],
-    [25, 20, 15, 0], [75, 60, 40, 0], [0, 0, 0, 0], [2500, 2000, 1500, 0],
-], dtype=float)
+_MPR_AMOUNT = np.array(
+    [
+        [5000, 4000, 3000, 0],
+        [0, 0, 0, 0],
+        [1200, 800, 400, 0],
+        [5000, 4000, 2500, 0],
+        [25, 20, 15, 0],
+        [75, 60, 40, 0],
+        [0, 0, 0, 0],
+        [2500, 2000, 1500, 0],
+    ],
+    dtype=float,
+)
 # Income ceilings (euros) of the bleu / jaune / violet bands for one person in Île-de-France,
 # and how they grow with the household: used only to draw plausible eligibility, the
 # warehouse computes the real category from the reference thresholds.
@@ -88,12 +111,22 @@ _HOUSEHOLD_FACTOR = np.array([0, 1.0, 1.47, 1.76, 2.06, 2.35, 2.65, 2.94])
 class Rates:
     """Business rates of the simulation (documented in docs/generator.md)."""
 
-    request_by_channel: dict[str, float] = field(default_factory=lambda: {
-        "formulaire_web": 0.78, "telephone": 0.66, "apporteur": 0.55, "parrainage": 0.72, "salon": 0.58,
-    })
-    quote_after_request: dict[str, float] = field(default_factory=lambda: {
-        "devis": 0.62, "rendez_vous": 0.70, "contact": 0.22,
-    })
+    request_by_channel: dict[str, float] = field(
+        default_factory=lambda: {
+            "formulaire_web": 0.78,
+            "telephone": 0.66,
+            "apporteur": 0.55,
+            "parrainage": 0.72,
+            "salon": 0.58,
+        }
+    )
+    quote_after_request: dict[str, float] = field(
+        default_factory=lambda: {
+            "devis": 0.62,
+            "rendez_vous": 0.70,
+            "contact": 0.22,
+        }
+    )
     quote_sent: float = 0.92
     quote_signed: float = 0.36
     quote_refused: float = 0.24
@@ -201,8 +234,10 @@ def staff_frame(seed: int, pools: Pools, n_reps: int, n_techs: int, hired_from: 
     last_idx = rng.integers(0, len(pools.last_names), n)
     # Staff is a few dozen rows: transliterating each name here costs nothing.
     local = np.array(
-        [f"{unidecode(f).lower().replace(' ', '-')}.{unidecode(l).lower().replace(' ', '-')}"
-         for f, l in zip(first, pools.last_names[last_idx])],
+        [
+            f"{unidecode(f).lower().replace(' ', '-')}.{unidecode(name).lower().replace(' ', '-')}"
+            for f, name in zip(first, pools.last_names[last_idx])
+        ],
         dtype=object,
     )
     hired = hired_from - rng.integers(0, 6 * 365, n) * DAY
@@ -238,7 +273,6 @@ def simulate_block(
 ) -> dict[str, Frame]:
     """Draw every lifecycle of one block of contacts; returns a Frame per table."""
     t0 = spec.created
-    n = len(t0)
     out: dict[str, Frame] = {}
     r = lambda stream: _rng(seed, spec.tag, stream)  # noqa: E731
 
@@ -274,9 +308,7 @@ def simulate_block(
     back = done & _maybe(rr, rates.repeat_client, len(done))
     rows2 = inst1["contact_row"][back]
     starts2 = inst1["t_completed"][back] + uniform_seconds(rr, int(back.sum()), 200, 1100)
-    other_cat = (contacts["interest"][rows2] + rr.integers(1, len(cat.CATEGORIES), len(rows2))) % len(
-        cat.CATEGORIES
-    )
+    other_cat = (contacts["interest"][rows2] + rr.integers(1, len(cat.CATEGORIES), len(rows2))) % len(cat.CATEGORIES)
     cycle2 = _cycle(rr, contacts, rows2, starts2, other_cat, rates, dirty, ctx)
     # A returning client writes a new request before the new quote.
     extra_requests = {
@@ -370,16 +402,17 @@ def _contacts(rng: np.random.Generator, pools: Pools, t0: np.ndarray, dirty: flo
     band = (income[:, None] > ceilings).sum(axis=1)  # 0 bleu .. 3 rose
     house = rng.random(n) < np.where(dep == "75", 0.15, 0.82)
     occupancy = np.where(
-        rng.random(n) < 0.84, "proprietaire_occupant",
+        rng.random(n) < 0.84,
+        "proprietaire_occupant",
         np.where(rng.random(n) < 0.5, "proprietaire_bailleur", "locataire"),
     ).astype(object)
 
     # What they came for, following the season of their first contact.
     month = month_of(t0)
-    weights = np.stack([
-        w * (1 + amp * np.cos(2 * np.pi * (month - peak) / 12))
-        for (w, peak, amp) in cat.CATEGORY_WEIGHTS.values()
-    ], axis=1)
+    weights = np.stack(
+        [w * (1 + amp * np.cos(2 * np.pi * (month - peak) / 12)) for (w, peak, amp) in cat.CATEGORY_WEIGHTS.values()],
+        axis=1,
+    )
     weights /= weights.sum(axis=1, keepdims=True)
     interest = (rng.random(n)[:, None] > np.cumsum(weights, axis=1)).sum(axis=1)
     interest = np.minimum(interest, len(cat.CATEGORIES) - 1)
@@ -414,10 +447,12 @@ def _contacts(rng: np.random.Generator, pools: Pools, t0: np.ndarray, dirty: flo
     bad_src = email[bad_email].astype(str)
     if len(bad_src):
         email[bad_email] = np.select(
-        [kinds == 0, kinds == 1, kinds == 2],
-            [np.char.replace(bad_src, "@", " at "),
-             np.char.rstrip(np.char.rstrip(bad_src, "abcdefghijklmnopqrstuvwxyz"), "."),
-             np.full(len(bad_src), "n/a")],
+            [kinds == 0, kinds == 1, kinds == 2],
+            [
+                np.char.replace(bad_src, "@", " at "),
+                np.char.rstrip(np.char.rstrip(bad_src, "abcdefghijklmnopqrstuvwxyz"), "."),
+                np.full(len(bad_src), "n/a"),
+            ],
             np.char.replace(bad_src, "@", "@@"),
         ).astype(object)
     bad_phone = has_phone & (rng.random(n) < dirty)
@@ -460,8 +495,11 @@ def _consents(rng: np.random.Generator, contacts: Frame, offset: int) -> Frame:
     channel = contacts["acquisition_channel"]
     src0 = np.where(channel == "telephone", "telephone", "formulaire").astype(object)
     # (purpose, share of contacts asked at collection, share of those who agree)
-    for purpose, ask, p in (("prospection_email", 0.85, 0.72), ("prospection_telephone", 0.6, 0.5),
-                            ("enquetes_satisfaction", 0.45, 0.85)):
+    for purpose, ask, p in (
+        ("prospection_email", 0.85, 0.72),
+        ("prospection_telephone", 0.6, 0.5),
+        ("enquetes_satisfaction", 0.45, 0.85),
+    ):
         asked = rng.random(n) < ask
         idx = np.flatnonzero(asked)
         rows.append(idx)
@@ -492,23 +530,32 @@ def _consents(rng: np.random.Generator, contacts: Frame, offset: int) -> Frame:
 # --------------------------------------------------------------------------- demand
 
 
-_MESSAGES = np.array([
-    "Bonjour, je souhaite un devis pour remplacer ma chaudière.",
-    "Pouvez-vous me rappeler pour une étude de mon logement ?",
-    "Intéressé par une pompe à chaleur, maison de 110 m2.",
-    "Quelles aides pour isoler mes combles ?",
-    "Je voudrais un rendez-vous pour des panneaux solaires.",
-    "Mon ballon d'eau chaude est en panne, que proposez-vous ?",
-    "Demande d'information sur MaPrimeRénov'.",
-    "Disponible plutôt le samedi matin.",
-], dtype=object)
+_MESSAGES = np.array(
+    [
+        "Bonjour, je souhaite un devis pour remplacer ma chaudière.",
+        "Pouvez-vous me rappeler pour une étude de mon logement ?",
+        "Intéressé par une pompe à chaleur, maison de 110 m2.",
+        "Quelles aides pour isoler mes combles ?",
+        "Je voudrais un rendez-vous pour des panneaux solaires.",
+        "Mon ballon d'eau chaude est en panne, que proposez-vous ?",
+        "Demande d'information sur MaPrimeRénov'.",
+        "Disponible plutôt le samedi matin.",
+    ],
+    dtype=object,
+)
 
 
 def _pii_message(rng: np.random.Generator, contacts: Frame, rows: np.ndarray) -> np.ndarray:
     """Free text where people leave their own details (the reason free text never leaves raw)."""
     phone_in = join("Merci de me rappeler au ", format_phones(rng, contacts["nsn"][rows]))
-    email_in = join("Vous pouvez m'écrire à ", np.where(contacts["email"][rows] == None, "moi@example.org",  # noqa: E711
-                                                        contacts["email"][rows]))
+    email_in = join(
+        "Vous pouvez m'écrire à ",
+        np.where(
+            contacts["email"][rows] == None,
+            "moi@example.org",  # noqa: E711
+            contacts["email"][rows],
+        ),
+    )
     address_in = join("J'habite au ", contacts["address_line"][rows], ", ", contacts["postcode"][rows])
     pick = rng.integers(0, 3, len(rows))
     return np.select([pick == 0, pick == 1], [phone_in, email_in], address_in)
@@ -532,17 +579,24 @@ def _requests(rng: np.random.Generator, contacts: Frame, rates: Rates, dirty: fl
     m = len(rows)
     kind = _choice(rng, {"devis": 0.45, "rendez_vous": 0.25, "contact": 0.30}, m)
     req_channel = np.where(
-        channel[rows] == "formulaire_web", "web",
-        np.where(channel[rows] == "telephone", "telephone",
-                 _choice(rng, {"web": 0.4, "telephone": 0.45, "email": 0.15}, m)),
+        channel[rows] == "formulaire_web",
+        "web",
+        np.where(
+            channel[rows] == "telephone", "telephone", _choice(rng, {"web": 0.4, "telephone": 0.45, "email": 0.15}, m)
+        ),
     ).astype(object)
     interest = np.where(rng.random(m) < 0.9, np.array(cat.CATEGORIES, dtype=object)[contacts["interest"][rows]], None)
     message = np.where(rng.random(m) < 0.5, _MESSAGES[rng.integers(0, len(_MESSAGES), m)], None)
     leak = rng.random(m) < 3 * dirty
     message[leak] = _pii_message(rng, contacts, rows[leak])
     frame = {
-        "contact_row": rows, "seq": seq, "kind": kind, "channel": req_channel,
-        "product_interest": interest, "message": message, "t_created": t,
+        "contact_row": rows,
+        "seq": seq,
+        "kind": kind,
+        "channel": req_channel,
+        "product_interest": interest,
+        "message": message,
+        "t_created": t,
     }
     return frame
 
@@ -582,8 +636,11 @@ def _simulations(
     area = np.round(np.where(house, rng.lognormal(np.log(110), 0.3, m), rng.lognormal(np.log(62), 0.35, m)))
     interest = np.where(is_known, contacts["interest"][safe], rng.integers(0, len(cat.CATEGORIES), m))
     band = (income[:, None] > _BAND_CEILINGS_1[None, :] * _HOUSEHOLD_FACTOR[size][:, None]).sum(axis=1)
-    aid = _round2(np.where(_MPR_ELIGIBLE[interest], _MPR_AMOUNT[interest, np.minimum(band, 3)], 0)
-                  * np.where(np.isin(interest, [4, 5]), area, 1) + rng.uniform(0, 800, m) * (band < 3))
+    aid = _round2(
+        np.where(_MPR_ELIGIBLE[interest], _MPR_AMOUNT[interest, np.minimum(band, 3)], 0)
+        * np.where(np.isin(interest, [4, 5]), area, 1)
+        + rng.uniform(0, 800, m) * (band < 3)
+    )
     income_out = income.astype(object)
     income_out[rng.random(m) < dirty] = None
     session_ids = hex_ids(rng, m)
@@ -604,8 +661,7 @@ def _simulations(
         "t_created": t,
     }
     _assign_ids(frame, t, spec.id_offsets["simulations"])
-    visits = {"contact_row": rows, "session_id": session_ids, "t": t,
-              "form": np.full(m, "simulation", dtype=object)}
+    visits = {"contact_row": rows, "session_id": session_ids, "t": t, "form": np.full(m, "simulation", dtype=object)}
     return frame, visits
 
 
@@ -625,12 +681,16 @@ def _calls(rng: np.random.Generator, contacts: Frame, dirty: float, offset: int)
     u_t = (rng.choice(t, unknown) + rng.integers(-DAY, DAY, unknown)) if m else np.empty(0, np.int64)
     u_caller = e164(unique_phone_digits(rng, unknown)) if unknown else np.empty(0, dtype=object)
     outcome = _choice(rng, {"repondu": 0.7, "manque": 0.2, "messagerie": 0.1}, m + unknown)
-    duration = np.where(outcome == "manque", 0, np.maximum(5, rng.lognormal(np.log(170), 0.8, m + unknown)).astype(np.int64))
+    duration = np.where(
+        outcome == "manque", 0, np.maximum(5, rng.lognormal(np.log(170), 0.8, m + unknown)).astype(np.int64)
+    )
     frame = {
         "contact_row": np.concatenate([np.where(matched, rows, -1), np.full(unknown, -1, np.int64)]),
         "owner_row": np.concatenate([rows, np.full(unknown, -1, np.int64)]),
         "caller_number": np.concatenate([caller, u_caller]),
-        "tracking_number": np.array(cat.TRACKING_NUMBERS, dtype=object)[rng.integers(0, len(cat.TRACKING_NUMBERS), m + unknown)],
+        "tracking_number": np.array(cat.TRACKING_NUMBERS, dtype=object)[
+            rng.integers(0, len(cat.TRACKING_NUMBERS), m + unknown)
+        ],
         "duration_s": duration,
         "outcome": outcome,
         "t_created": np.concatenate([t, u_t]),
@@ -690,11 +750,16 @@ def _cycle(
         "site_postcode": site_pc,
         "total_excl_tax_eur": total_excl,
         "total_incl_tax_eur": total_incl,
-        "status_typo": np.where(status_typo, np.array(cat.STATUS_TYPOS["quotes"], dtype=object)[
-            rng.integers(0, 3, m)], None),
-        "t_created": t_created, "t_sent": t_sent, "t_signed": t_signed,
-        "t_refused": t_refused, "t_expired": t_expired,
-        "category": category, "amount_incl": incl,
+        "status_typo": np.where(
+            status_typo, np.array(cat.STATUS_TYPOS["quotes"], dtype=object)[rng.integers(0, 3, m)], None
+        ),
+        "t_created": t_created,
+        "t_sent": t_sent,
+        "t_signed": t_signed,
+        "t_refused": t_refused,
+        "t_expired": t_expired,
+        "category": category,
+        "amount_incl": incl,
     }
     out["quotes"] = quotes
     lines["t_created"] = t_created[lines["quote_row"]]
@@ -709,7 +774,8 @@ def _cycle(
     decided = rng.random(len(f)) < 0.97
     accepted = rng.random(len(f)) < rates.financing_accepted
     out["financing_requests"] = {
-        "quote_row": f, "contact_row": c_rows[f],
+        "quote_row": f,
+        "contact_row": c_rows[f],
         "partner": _choice(rng, cat.FINANCING_PARTNERS, len(f)),
         "amount_eur": _round2(incl[f] * rng.uniform(0.5, 1.0, len(f)) / 100) * 100,
         "accepted": accepted,
@@ -735,14 +801,19 @@ def _cycle(
     o_rows = c_rows[q]
     same_addr = rng.random(k) < 0.93
     orders = {
-        "quote_row": q, "contact_row": o_rows,
+        "quote_row": q,
+        "contact_row": o_rows,
         "site_address_line": np.where(same_addr, contacts["address_line"][o_rows], None),
         "site_postcode": site_pc[q],
         "site_city": np.where(same_addr, contacts["city"][o_rows], None),
-        "status_typo": np.where(rng.random(k) < dirty / 3,
-                                np.array(cat.STATUS_TYPOS["orders"], dtype=object)[rng.integers(0, 2, k)], None),
-        "t_created": t_ordered, "t_cancelled": t_cancelled, "t_planned": t_planned,
-        "t_completed": t_completed, "category": category[q],
+        "status_typo": np.where(
+            rng.random(k) < dirty / 3, np.array(cat.STATUS_TYPOS["orders"], dtype=object)[rng.integers(0, 2, k)], None
+        ),
+        "t_created": t_ordered,
+        "t_cancelled": t_cancelled,
+        "t_planned": t_planned,
+        "t_completed": t_completed,
+        "category": category[q],
     }
     out["orders"] = orders
 
@@ -750,12 +821,15 @@ def _cycle(
     i = np.flatnonzero(planned)
     sched_typo = rng.random(len(i)) < dirty / 5
     out["installations"] = {
-        "order_row": i, "contact_row": o_rows[i],
+        "order_row": i,
+        "contact_row": o_rows[i],
         "technician_id": rng.integers(1, ctx.n_technicians + 1, len(i)),
         "scheduled_for": np.where(sched_typo, scheduled_for[i] + 3650 * DAY, scheduled_for[i]),
         "before_photo_url": np.where(
             rng.random(len(i)) < 0.7,
-            join("https://photos.mgreen.example/chantiers/", hex_ids(rng, len(i)), ".jpg"), None),
+            join("https://photos.mgreen.example/chantiers/", hex_ids(rng, len(i)), ".jpg"),
+            None,
+        ),
         "t_created": t_planned[i],
         "t_completed": t_completed[i],
     }
@@ -773,8 +847,7 @@ def _quote_lines(rng: np.random.Generator, category: np.ndarray, house: np.ndarr
     extra1 = rng.random(m) < 0.30
     extra2 = extra1 & (rng.random(m) < 0.30)
     complement = np.array([2, 7, 4, 4, 5, 4, 2, 4])  # what goes with each category
-    cats = [category, np.where(rng.random(m) < 0.6, complement[category], rng.integers(0, 8, m)),
-            rng.integers(0, 8, m)]
+    cats = [category, np.where(rng.random(m) < 0.6, complement[category], rng.integers(0, 8, m)), rng.integers(0, 8, m)]
     rows = [np.arange(m), np.flatnonzero(extra1), np.flatnonzero(extra2)]
     quote_row = np.concatenate(rows)
     line_no = np.concatenate([np.full(len(r), j + 1) for j, r in enumerate(rows)])
@@ -784,16 +857,21 @@ def _quote_lines(rng: np.random.Generator, category: np.ndarray, house: np.ndarr
         sel = np.flatnonzero(line_cat == c)
         product[sel] = choices[rng.integers(0, len(choices), len(sel))]
     per_m2 = PRODUCT_PER_M2[product]
-    qty = np.where(per_m2, np.round(rng.uniform(35, 160, len(product))),
-                   np.where(rng.random(len(product)) < 0.05, 2, 1)).astype(float)
+    qty = np.where(
+        per_m2, np.round(rng.uniform(35, 160, len(product))), np.where(rng.random(len(product)) < 0.05, 2, 1)
+    ).astype(float)
     unit = _round2(PRODUCT_PRICE[product] * rng.uniform(0.92, 1.05, len(product)))
     code = PRODUCT_CODES[product].copy()
     odd = rng.random(len(code)) < dirty / 4
     code[odd] = np.where(rng.random(int(odd.sum())) < 0.5, None, "ANCIEN-REF-01")
     return {
-        "quote_row": quote_row, "line_no": line_no, "product_code": code, "quantity": qty,
+        "quote_row": quote_row,
+        "line_no": line_no,
+        "product_code": code,
+        "quantity": qty,
         "unit_price_excl_tax_eur": unit,
-        "amount_excl": qty * unit, "amount_incl": qty * unit * (1 + PRODUCT_VAT[product]),
+        "amount_excl": qty * unit,
+        "amount_incl": qty * unit * (1 + PRODUCT_VAT[product]),
     }
 
 
@@ -809,10 +887,12 @@ def _billing(
     is_deposit = np.concatenate([np.ones(len(dep), bool), np.zeros(len(fin), bool)])
     has_deposit = np.zeros(k, dtype=bool)
     has_deposit[dep] = True
-    issued = np.concatenate([
-        orders["t_created"][dep] + uniform_seconds(rng, len(dep), 0.2, 2),
-        orders["t_completed"][fin] + uniform_seconds(rng, len(fin), 0.1, 3),
-    ])
+    issued = np.concatenate(
+        [
+            orders["t_created"][dep] + uniform_seconds(rng, len(dep), 0.2, 2),
+            orders["t_completed"][fin] + uniform_seconds(rng, len(fin), 0.1, 3),
+        ]
+    )
     amt = np.concatenate([amount[dep] * 0.3, amount[fin] * np.where(has_deposit[fin], 0.7, 1.0)])
     amt = _round2(amt)
     due_days = np.where(is_deposit, 15, 30)
@@ -837,20 +917,27 @@ def _billing(
     amount_out[neg] = -amt[neg]
     far_due = rng.random(n) < dirty / 10
     invoices = {
-        "order_row": inv_order, "contact_row": orders["contact_row"][inv_order],
-        "amount": amt, "amount_incl_tax_eur": amount_out,
+        "order_row": inv_order,
+        "contact_row": orders["contact_row"][inv_order],
+        "amount": amt,
+        "amount_incl_tax_eur": amount_out,
         "is_deposit": is_deposit,
         "due_on": np.where(far_due, due + 365 * 70 * DAY, due),
-        "status_typo": np.where(rng.random(n) < dirty / 3, np.array(cat.STATUS_TYPOS["invoices"], dtype=object)[
-            rng.integers(0, 2, n)], None),
-        "t_created": issued, "t_due": due + DAY, "t_paid": t_paid, "t_partial": t_partial,
-        "t_balance": t_balance, "t_recovered": t_recovered, "t_cancelled": cancelled,
+        "status_typo": np.where(
+            rng.random(n) < dirty / 3, np.array(cat.STATUS_TYPOS["invoices"], dtype=object)[rng.integers(0, 2, n)], None
+        ),
+        "t_created": issued,
+        "t_due": due + DAY,
+        "t_paid": t_paid,
+        "t_partial": t_partial,
+        "t_balance": t_balance,
+        "t_recovered": t_recovered,
+        "t_cancelled": cancelled,
     }
 
     # Payments: one per payment event.
     pay_rows, pay_t, pay_amt = [], [], []
-    for t_ev, share in ((t_paid, 1.0), (t_partial, partial_share), (t_balance, 1 - partial_share),
-                        (t_recovered, 1.0)):
+    for t_ev, share in ((t_paid, 1.0), (t_partial, partial_share), (t_balance, 1 - partial_share), (t_recovered, 1.0)):
         sel = np.flatnonzero(t_ev < NEVER)
         pay_rows.append(sel)
         pay_t.append(t_ev[sel])
@@ -862,8 +949,12 @@ def _billing(
     iban = np.where(method == "virement", ibans(rng, p_n), None)
     card = np.where(method == "carte", zfill(rng.integers(0, 10000, p_n), 4), None)
     payments = {
-        "invoice_row": p_rows, "contact_row": invoices["contact_row"][p_rows],
-        "amount_eur": np.concatenate(pay_amt), "method": method, "iban": iban, "card_last4": card,
+        "invoice_row": p_rows,
+        "contact_row": invoices["contact_row"][p_rows],
+        "amount_eur": np.concatenate(pay_amt),
+        "method": method,
+        "iban": iban,
+        "card_last4": card,
         "t_created": np.concatenate(pay_t),
     }
 
@@ -877,9 +968,12 @@ def _billing(
     closed = np.where(settle < NEVER, settle, np.where(give_up, opened + 365 * DAY, NEVER))
     recovered = np.where(settle < NEVER, amt[c], 0.0)
     cases = {
-        "invoice_row": c, "contact_row": invoices["contact_row"][c],
+        "invoice_row": c,
+        "contact_row": invoices["contact_row"][c],
         "recovered": _round2(recovered),
-        "t_created": opened, "t_demeure": opened + 30 * DAY, "t_external": opened + 75 * DAY,
+        "t_created": opened,
+        "t_demeure": opened + 30 * DAY,
+        "t_external": opened + 75 * DAY,
         "t_closed": closed,
     }
     return {"invoices": invoices, "payments": payments, "collection_cases": cases}
@@ -919,26 +1013,38 @@ def _aids(rng: np.random.Generator, contacts: Frame, orders: Frame, lines: Frame
     granted = rng.random(n) < 0.86
     granted_eur = np.where(granted, _round2(requested * rng.uniform(0.8, 1.0, n)), None)
     completed = orders["t_completed"][order_row]
-    paid = np.where(granted & (completed < NEVER), np.maximum(completed, decided) + lognormal_seconds(rng, n, 40, 0.5), NEVER)
+    paid = np.where(
+        granted & (completed < NEVER), np.maximum(completed, decided) + lognormal_seconds(rng, n, 40, 0.5), NEVER
+    )
     paid = np.where(scheme == "eco_ptz", np.where(granted, decided + uniform_seconds(rng, n, 5, 20), NEVER), paid)
     crow = rows[order_row]
     income = contacts["income"][crow].astype(object)
     income[rng.random(n) < dirty] = None
     no_order = rng.random(n) < 0.03  # dossiers filed before the order was recorded
     return {
-        "order_row": np.where(no_order, -1, order_row), "contact_row": crow, "scheme": scheme,
-        "tax_number": tax_numbers(rng, n), "tax_notice_ref": tax_notice_refs(rng, n),
-        "fiscal_income_eur": income, "household_size": contacts["household_size"][crow],
-        "requested_eur": requested, "granted_eur": granted_eur,
+        "order_row": np.where(no_order, -1, order_row),
+        "contact_row": crow,
+        "scheme": scheme,
+        "tax_number": tax_numbers(rng, n),
+        "tax_notice_ref": tax_notice_refs(rng, n),
+        "fiscal_income_eur": income,
+        "household_size": contacts["household_size"][crow],
+        "requested_eur": requested,
+        "granted_eur": granted_eur,
         "status_typo": np.where(rng.random(n) < dirty / 4, cat.STATUS_TYPOS["aid_applications"][0], None),
-        "t_created": submitted, "t_decided": decided, "t_paid": paid,
+        "t_created": submitted,
+        "t_decided": decided,
+        "t_paid": paid,
         "refused": ~granted,
     }
 
 
 _TICKET_TEXT = {
-    "panne": ("La pompe à chaleur affiche un code erreur.", "Plus d'eau chaude depuis hier.",
-              "L'unité extérieure fait du bruit."),
+    "panne": (
+        "La pompe à chaleur affiche un code erreur.",
+        "Plus d'eau chaude depuis hier.",
+        "L'unité extérieure fait du bruit.",
+    ),
     "entretien": ("Entretien annuel à planifier.", "Visite d'entretien demandée."),
     "reclamation": ("Les finitions ne sont pas faites.", "Le technicien n'est pas venu au rendez-vous."),
     "garantie": ("Pièce défectueuse sous garantie.", "Fuite sur le raccord, sous garantie."),
@@ -963,23 +1069,35 @@ def _tickets(rng: np.random.Generator, orders: Frame, dirty: float) -> Frame:
         text[sel] = np.array(options, dtype=object)[rng.integers(0, len(options), len(sel))]
     orphan = rng.random(n) < 0.05
     return {
-        "order_row": np.where(orphan, -1, rows), "contact_row": orders["contact_row"][rows],
-        "category": category, "under_warranty": warranty, "description": text,
-        "t_created": opened, "t_closed": closed,
+        "order_row": np.where(orphan, -1, rows),
+        "contact_row": orders["contact_row"][rows],
+        "category": category,
+        "under_warranty": warranty,
+        "description": text,
+        "t_created": opened,
+        "t_closed": closed,
     }
 
 
 _COMMENTS = {
-    "promoter": ("Équipe très professionnelle, je recommande.", "Installation propre et rapide.",
-                 "Très satisfait de ma pompe à chaleur."),
+    "promoter": (
+        "Équipe très professionnelle, je recommande.",
+        "Installation propre et rapide.",
+        "Très satisfait de ma pompe à chaleur.",
+    ),
     "passive": ("Correct mais délais un peu longs.", "Bon travail, communication à améliorer."),
-    "detractor": ("Chantier en retard et mal suivi.", "Facture plus élevée que prévu.",
-                  "Toujours pas de nouvelles pour le dossier d'aide."),
+    "detractor": (
+        "Chantier en retard et mal suivi.",
+        "Facture plus élevée que prévu.",
+        "Toujours pas de nouvelles pour le dossier d'aide.",
+    ),
 }
 
 
 def _surveys(rng: np.random.Generator, orders: Frame, rates: Rates) -> Frame:
-    done = np.flatnonzero((orders["t_completed"] < NEVER) & (rng.random(len(orders["t_completed"])) < rates.survey_sent))
+    done = np.flatnonzero(
+        (orders["t_completed"] < NEVER) & (rng.random(len(orders["t_completed"])) < rates.survey_sent)
+    )
     n = len(done)
     sent = orders["t_completed"][done] + 7 * DAY
     answered = rng.random(n) < rates.survey_answered
@@ -991,8 +1109,12 @@ def _surveys(rng: np.random.Generator, orders: Frame, rates: Rates) -> Frame:
         sel = np.flatnonzero((group == name) & (rng.random(n) < 0.45))
         comment[sel] = np.array(options, dtype=object)[rng.integers(0, len(options), len(sel))]
     return {
-        "order_row": done, "contact_row": orders["contact_row"][done], "score": score,
-        "comment": comment, "t_created": sent, "t_answered": t_answer,
+        "order_row": done,
+        "contact_row": orders["contact_row"][done],
+        "score": score,
+        "comment": comment,
+        "t_created": sent,
+        "t_answered": t_answer,
     }
 
 
@@ -1020,16 +1142,29 @@ _PARENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 # Where the documented relationship is broken on purpose (dirty data): share of rows whose
 # reference points at an id that never existed.
 ORPHAN_TABLES: dict[str, str] = {
-    "quotes": "contact_id", "orders": "quote_id", "invoices": "order_id", "payments": "invoice_id",
+    "quotes": "contact_id",
+    "orders": "quote_id",
+    "invoices": "order_id",
+    "payments": "invoice_id",
     "quote_lines": "quote_id",
 }
 
 
 def _finalise_ids(out: dict[str, Frame], offsets: dict[str, int], dirty: float, rng: np.random.Generator) -> None:
     """Give ids in creation order, then turn row references into CRM ids."""
-    for table in ("requests", "quotes", "orders", "installations", "invoices", "payments",
-                  "collection_cases", "financing_requests", "aid_applications", "service_tickets",
-                  "survey_responses"):
+    for table in (
+        "requests",
+        "quotes",
+        "orders",
+        "installations",
+        "invoices",
+        "payments",
+        "collection_cases",
+        "financing_requests",
+        "aid_applications",
+        "service_tickets",
+        "survey_responses",
+    ):
         if table in out and out[table]:
             _assign_ids(out[table], out[table]["t_created"], offsets[table])
     for table, parents in _PARENTS.items():
@@ -1060,20 +1195,23 @@ def _finalise_ids(out: dict[str, Frame], offsets: dict[str, int], dirty: float, 
 def _attach_owners(out: dict[str, Frame], cid: np.ndarray) -> None:
     """The contact whose erasure removes each row (-1: nobody's, e.g. an anonymous simulation)."""
     out["contacts"]["owner"] = cid
-    for table, frame in out.items():
+    for frame in out.values():
         if not frame or "contact_row" not in frame:
             continue
         rows = frame.get("owner_row", frame["contact_row"])
         frame["owner"] = np.where(rows >= 0, cid[np.maximum(rows, 0)], -1)
 
 
-def _referrals(rng: np.random.Generator, contacts: Frame, out: dict[str, Frame], ctx: BlockContext, offset: int) -> Frame:
+def _referrals(
+    rng: np.random.Generator, contacts: Frame, out: dict[str, Frame], ctx: BlockContext, offset: int
+) -> Frame:
     referee = np.flatnonzero(contacts["acquisition_channel"] == "parrainage")
     # Referrers are clients: this block's contacts with an order, and earlier blocks' clients.
     clients = np.unique(out["orders"]["contact_row"])
     pool_ids = np.concatenate([ctx.referrer_ids, contacts["contact_id"][clients]])
-    pool_t = np.concatenate([ctx.referrer_times, out["orders"]["t_created"][
-        np.unique(out["orders"]["contact_row"], return_index=True)[1]]])
+    pool_t = np.concatenate(
+        [ctx.referrer_times, out["orders"]["t_created"][np.unique(out["orders"]["contact_row"], return_index=True)[1]]]
+    )
     order = np.argsort(pool_t, kind="stable")
     pool_ids, pool_t = pool_ids[order], pool_t[order]
     t = contacts["t_created"][referee]
@@ -1084,8 +1222,9 @@ def _referrals(rng: np.random.Generator, contacts: Frame, out: dict[str, Frame],
     frame = {
         "referrer_contact_id": pool_ids[pick].astype(object),
         "referee_contact_id": contacts["contact_id"][referee].astype(object),
-        "reward_eur": np.where(rng.random(len(referee)) < 0.9,
-                               np.array([100.0, 150.0, 200.0])[rng.integers(0, 3, len(referee))], None),
+        "reward_eur": np.where(
+            rng.random(len(referee)) < 0.9, np.array([100.0, 150.0, 200.0])[rng.integers(0, 3, len(referee))], None
+        ),
         "t_created": t,
         "owner": contacts["contact_id"][referee],
         "owner2": pool_ids[pick],
@@ -1098,14 +1237,26 @@ def _privacy_requests(rng: np.random.Generator, contacts: Frame, rates: Rates, o
     n = len(contacts["contact_id"])
     rows = np.flatnonzero(rng.random(n) < rates.privacy_request)
     m = len(rows)
-    kind = _choice(rng, {"acces": 0.28, "effacement": 0.36, "opposition": 0.20, "rectification": 0.08,
-                         "limitation": 0.04, "portabilite": 0.04}, m)
+    kind = _choice(
+        rng,
+        {
+            "acces": 0.28,
+            "effacement": 0.36,
+            "opposition": 0.20,
+            "rectification": 0.08,
+            "limitation": 0.04,
+            "portabilite": 0.04,
+        },
+        m,
+    )
     received = contacts["t_created"][rows] + uniform_seconds(rng, m, 30, 2200)
     done = rng.random(m) < 0.96
     completed = np.where(done, received + lognormal_seconds(rng, m, 9, 0.6), NEVER)
     frame = {
-        "contact_id": contacts["contact_id"][rows], "kind": kind,
-        "t_created": received, "t_completed": completed,
+        "contact_id": contacts["contact_id"][rows],
+        "kind": kind,
+        "t_created": received,
+        "t_completed": completed,
     }
     _assign_ids(frame, received, offset)
     return frame
@@ -1131,11 +1282,19 @@ def _web_visits(rng: np.random.Generator, contacts: Frame, out: dict[str, Frame]
     return {
         "session_id": np.concatenate([hex_ids(rng, len(rows)), sim_visits["session_id"], hex_ids(rng, len(back))]),
         "t": np.concatenate([t, sim_visits["t"], b_t]),
-        "contact_id": np.concatenate([
-            contact_id[rows], np.where(sim_rows >= 0, contact_id[np.maximum(sim_rows, 0)], -1), contact_id[b_rows],
-        ]),
+        "contact_id": np.concatenate(
+            [
+                contact_id[rows],
+                np.where(sim_rows >= 0, contact_id[np.maximum(sim_rows, 0)], -1),
+                contact_id[b_rows],
+            ]
+        ),
         "form": np.concatenate([form, sim_visits["form"], np.full(len(back), None, dtype=object)]),
-        "owner": np.concatenate([
-            contact_id[rows], np.where(sim_rows >= 0, contact_id[np.maximum(sim_rows, 0)], -1), contact_id[b_rows],
-        ]),
+        "owner": np.concatenate(
+            [
+                contact_id[rows],
+                np.where(sim_rows >= 0, contact_id[np.maximum(sim_rows, 0)], -1),
+                contact_id[b_rows],
+            ]
+        ),
     }

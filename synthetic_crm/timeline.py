@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -14,7 +14,7 @@ NEVER = np.int64(2**62)
 
 def day_start(d: date) -> int:
     """The instant 00:00:00 UTC of ``d``."""
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
 def end_of_day(d: date) -> int:

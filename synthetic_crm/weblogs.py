@@ -29,8 +29,12 @@ from synthetic_crm.pools import Pools
 from synthetic_crm.timeline import DAY, day_start
 
 MAX_PAGES = 15
-_FORM_PAGE = {"simulation": "/simulateur-aides", "devis": "/devis", "contact": "/contact",
-              "rendez_vous": "/prendre-rendez-vous"}
+_FORM_PAGE = {
+    "simulation": "/simulateur-aides",
+    "devis": "/devis",
+    "contact": "/contact",
+    "rendez_vous": "/prendre-rendez-vous",
+}
 _GARBAGE = ("<html><body><h1>502 Bad Gateway</h1></body></html>", "\x00\x00\x00\x00", "-- log rotated --")
 
 
@@ -138,8 +142,23 @@ def day_sessions(seed: int, day: date, known: WebDay, anonymous: int, ua_json: n
     terms[n_terms < 1, 0] = -1
     terms[n_terms < 2, 1] = -1
     order = np.argsort(t, kind="stable")
-    s = Sessions(sid, t, ip, ua, device, source, campaign_json, referrer_json, n_pages, page, at,
-                 duration, terms, contact, form_idx)
+    s = Sessions(
+        sid,
+        t,
+        ip,
+        ua,
+        device,
+        source,
+        campaign_json,
+        referrer_json,
+        n_pages,
+        page,
+        at,
+        duration,
+        terms,
+        contact,
+        form_idx,
+    )
     return s.take(order)
 
 
@@ -167,8 +186,12 @@ def render_lines(s: Sessions, cut_at: int | None = None) -> np.ndarray:
     slot = np.arange(MAX_PAGES)[None, :] < n_pages[:, None]
     rows, cols = np.nonzero(slot)
     page_items = pc.binary_join_element_wise(
-        '{"path":', pa.array(_PAGES_JSON[s.page[rows, cols]], type=pa.string()),
-        ',"at":"', _iso(s.at[rows, cols]), '"}', "",
+        '{"path":',
+        pa.array(_PAGES_JSON[s.page[rows, cols]], type=pa.string()),
+        ',"at":"',
+        _iso(s.at[rows, cols]),
+        '"}',
+        "",
     )
     term_slot = s.terms >= 0
     t_rows, t_cols = np.nonzero(term_slot)
@@ -179,20 +202,45 @@ def render_lines(s: Sessions, cut_at: int | None = None) -> np.ndarray:
         return pa.array(values, type=pa.string())
 
     line = pc.binary_join_element_wise(
-        '{"session_id":"', col(s.sid), '","started_at":"', _iso(s.start), '","ip":"', col(s.ip),
-        '","user_agent":', col(s.ua_json), ',"device":', col(_DEVICES_JSON[s.device]),
-        ',"landing_page":', col(_PAGES_JSON[s.page[:, 0]]), ',"referrer":', col(s.referrer_json),
-        ',"utm_source":', col(_SOURCES_JSON[s.source]), ',"utm_medium":', col(_MEDIUM_JSON[s.source]),
-        ',"utm_campaign":', col(s.campaign_json), ',"pages":', _json_list(page_items, n_pages),
-        ',"search_terms":', _json_list(term_items, term_slot.sum(axis=1)),
-        ',"duration_s":', col(duration.astype(str).astype(object)), ',"contact_id":', col(contact),
-        ',"form":', col(_FORMS_JSON[s.form]), "}", "",
+        '{"session_id":"',
+        col(s.sid),
+        '","started_at":"',
+        _iso(s.start),
+        '","ip":"',
+        col(s.ip),
+        '","user_agent":',
+        col(s.ua_json),
+        ',"device":',
+        col(_DEVICES_JSON[s.device]),
+        ',"landing_page":',
+        col(_PAGES_JSON[s.page[:, 0]]),
+        ',"referrer":',
+        col(s.referrer_json),
+        ',"utm_source":',
+        col(_SOURCES_JSON[s.source]),
+        ',"utm_medium":',
+        col(_MEDIUM_JSON[s.source]),
+        ',"utm_campaign":',
+        col(s.campaign_json),
+        ',"pages":',
+        _json_list(page_items, n_pages),
+        ',"search_terms":',
+        _json_list(term_items, term_slot.sum(axis=1)),
+        ',"duration_s":',
+        col(duration.astype(str).astype(object)),
+        ',"contact_id":',
+        col(contact),
+        ',"form":',
+        col(_FORMS_JSON[s.form]),
+        "}",
+        "",
     )
     return line.to_numpy(zero_copy_only=False)
 
 
-def render_day(seed: int, day: date, today: Sessions, yesterday: Sessions, dirty: float,
-               corrected: bool = False) -> str:
+def render_day(
+    seed: int, day: date, today: Sessions, yesterday: Sessions, dirty: float, corrected: bool = False
+) -> str:
     """The JSONL text of ``day``'s file.
 
     It holds, complete, the sessions of the day before that went on past midnight, then the

@@ -46,8 +46,14 @@ class Place:
 def make_place(root: Path) -> Place:
     root.mkdir(parents=True, exist_ok=True)
     sqlite = root / "source" / "crm.sqlite"
-    return Place(root, f"sqlite:///{sqlite}", sqlite, root / "source" / "web_sessions",
-                 root / "warehouse" / "warehouse.duckdb", root / "published" / "marts.duckdb")
+    return Place(
+        root,
+        f"sqlite:///{sqlite}",
+        sqlite,
+        root / "source" / "web_sessions",
+        root / "warehouse" / "warehouse.duckdb",
+        root / "published" / "marts.duckdb",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +87,7 @@ def environ(monkeypatch):
     return apply
 
 
-def run_nightly(place: Place):
+def run_nightly(place: Place, run_config: dict | None = None):
     """The nightly job, in process, on an ephemeral Dagster instance (settings from the env)."""
     from dagster import DagsterInstance
 
@@ -89,7 +95,7 @@ def run_nightly(place: Place):
 
     job = defs().resolve_job_def("nightly")
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
         from orchestration.lib.run_report import explain_failure
 
         return result, (None if result.success else explain_failure(instance, result.run_id))

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from dashboards.lib import charts
+from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib import queries
 from dashboards.lib.page import context, secret_note, show_table
 
 ctx = context()
@@ -19,32 +18,48 @@ st.caption(
 monthly = queries.orders_monthly(ctx.stamp, f.start, f.end, f.departement, f.category, f.channel)
 left, right = st.columns(2)
 left.altair_chart(charts.monthly_bars(monthly, "n_orders", "Commandes par mois"), width="stretch")
-right.altair_chart(charts.monthly_bars(monthly, "revenue_excl_tax_eur", "Chiffre d'affaires HT par mois (€)"),
-                   width="stretch")
+right.altair_chart(
+    charts.monthly_bars(monthly, "revenue_excl_tax_eur", "Chiffre d'affaires HT par mois (€)"), width="stretch"
+)
 secret_note(monthly)
 
 table = monthly.assign(Mois=monthly.month.map(fmt.month))[
     ["Mois", "n_orders", "n_orders_cancelled", "revenue_excl_tax_eur", "average_basket_eur"]
-].rename(columns={"n_orders": "Commandes", "n_orders_cancelled": "Annulées",
-                  "revenue_excl_tax_eur": "CA HT", "average_basket_eur": "Panier moyen"})
-show_table(table, "commandes_par_mois",
-           {"Commandes": fmt.number, "Annulées": fmt.number, "CA HT": fmt.euros, "Panier moyen": fmt.euros})
+].rename(
+    columns={
+        "n_orders": "Commandes",
+        "n_orders_cancelled": "Annulées",
+        "revenue_excl_tax_eur": "CA HT",
+        "average_basket_eur": "Panier moyen",
+    }
+)
+show_table(
+    table,
+    "commandes_par_mois",
+    {"Commandes": fmt.number, "Annulées": fmt.number, "CA HT": fmt.euros, "Panier moyen": fmt.euros},
+)
 
 st.subheader("Par département")
 by_dep = queries.orders_by(ctx.stamp, "departement", f.start, f.end, f.departement, f.category, f.channel)
 left, right = st.columns([3, 2])
-left.vega_lite_chart(charts.departement_map(by_dep, "revenue_excl_tax_eur", "CA HT sur la période (€)"), width="stretch")
+left.vega_lite_chart(
+    charts.departement_map(by_dep, "revenue_excl_tax_eur", "CA HT sur la période (€)"), width="stretch"
+)
 with right:
     show_table(
         by_dep.assign(Département=by_dep.valeur.map(lambda c: fmt.label(fmt.DEPARTEMENTS, c)))[
             ["Département", "n_orders", "revenue_excl_tax_eur", "months_suppressed"]
-        ].rename(columns={"n_orders": "Commandes", "revenue_excl_tax_eur": "CA HT",
-                          "months_suppressed": "Mois en secret"}),
-        "commandes_par_departement", {"Commandes": fmt.number, "CA HT": fmt.euros},
+        ].rename(
+            columns={"n_orders": "Commandes", "revenue_excl_tax_eur": "CA HT", "months_suppressed": "Mois en secret"}
+        ),
+        "commandes_par_departement",
+        {"Commandes": fmt.number, "CA HT": fmt.euros},
     )
 
-for dimension, title, labels in (("categorie", "Par catégorie de produit", fmt.CATEGORIES),
-                                 ("canal", "Par canal d'acquisition", fmt.CHANNELS)):
+for dimension, title, labels in (
+    ("categorie", "Par catégorie de produit", fmt.CATEGORIES),
+    ("canal", "Par canal d'acquisition", fmt.CHANNELS),
+):
     st.subheader(title)
     data = queries.orders_by(ctx.stamp, dimension, f.start, f.end, f.departement, f.category, f.channel)
     data = data.assign(Libellé=data.valeur.map(lambda c, labels=labels: fmt.label(labels, c)))
@@ -53,6 +68,12 @@ for dimension, title, labels in (("categorie", "Par catégorie de produit", fmt.
     with right:
         show_table(
             data[["Libellé", "n_orders", "revenue_excl_tax_eur", "months_suppressed"]].rename(
-                columns={"n_orders": "Commandes", "revenue_excl_tax_eur": "CA HT", "months_suppressed": "Mois en secret"}),
-            f"commandes_par_{dimension}", {"Commandes": fmt.number, "CA HT": fmt.euros},
+                columns={
+                    "n_orders": "Commandes",
+                    "revenue_excl_tax_eur": "CA HT",
+                    "months_suppressed": "Mois en secret",
+                }
+            ),
+            f"commandes_par_{dimension}",
+            {"Commandes": fmt.number, "CA HT": fmt.euros},
         )

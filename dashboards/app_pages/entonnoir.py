@@ -4,9 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards.lib import charts
+from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib import queries
 from dashboards.lib.page import context, secret_note, show_table
 
 ctx = context()
@@ -23,7 +22,8 @@ published = cohorts[~cohorts.is_suppressed]
 base = published[published.stage == "prospect"].cohort_month
 stages = (
     published[published.cohort_month.isin(base)]
-    .groupby(["stage_position", "stage"], as_index=False)["n_persons"].sum()
+    .groupby(["stage_position", "stage"], as_index=False)["n_persons"]
+    .sum()
     .sort_values("stage_position")
 )
 if not stages.empty:
@@ -33,31 +33,46 @@ if not stages.empty:
     chart = (
         alt.Chart(stages, title="Personnes par étape")
         .mark_bar(color=charts.GREEN)
-        .encode(y=alt.Y("Étape:N", sort=list(fmt.STAGES.values()), title=None), x=alt.X("n_persons:Q", title=None),
-                tooltip=["Étape:N", alt.Tooltip("n_persons:Q", format=",.0f"), alt.Tooltip("Taux:Q", format=".1%")])
+        .encode(
+            y=alt.Y("Étape:N", sort=list(fmt.STAGES.values()), title=None),
+            x=alt.X("n_persons:Q", title=None),
+            tooltip=["Étape:N", alt.Tooltip("n_persons:Q", format=",.0f"), alt.Tooltip("Taux:Q", format=".1%")],
+        )
         .properties(height=260)
     )
     st.altair_chart(chart, width="stretch")
-    show_table(stages[["Étape", "n_persons", "Taux"]].rename(columns={"n_persons": "Personnes"}),
-               "entonnoir_etapes", {"Personnes": fmt.number, "Taux": fmt.percent})
+    show_table(
+        stages[["Étape", "n_persons", "Taux"]].rename(columns={"n_persons": "Personnes"}),
+        "entonnoir_etapes",
+        {"Personnes": fmt.number, "Taux": fmt.percent},
+    )
 else:
     st.info("Toutes les cohortes de la période sont en secret statistique.")
 secret_note(cohorts, "cellules")
 
 st.subheader("Conversion par cohorte")
-rates = cohorts.pivot_table(index="cohort_month", columns="stage", values="conversion_rate", aggfunc="first",
-                            dropna=False).reset_index()
+rates = cohorts.pivot_table(
+    index="cohort_month", columns="stage", values="conversion_rate", aggfunc="first", dropna=False
+).reset_index()
 rates["Cohorte"] = rates.cohort_month.map(fmt.month)
 order = [s for s in fmt.STAGES if s in rates.columns]
-show_table(rates[["Cohorte"] + order].rename(columns=fmt.STAGES), "conversion_par_cohorte",
-           {fmt.STAGES[s]: fmt.percent for s in order})
+show_table(
+    rates[["Cohorte"] + order].rename(columns=fmt.STAGES),
+    "conversion_par_cohorte",
+    {fmt.STAGES[s]: fmt.percent for s in order},
+)
 
 delays = cohorts[cohorts.stage.isin(["devis_signe", "installe"])]
 signature = delays[delays.stage == "devis_signe"].median_days_since_first_contact.median()
 installation = delays[delays.stage == "installe"].median_days_since_signature.median()
 left, right = st.columns(2)
-left.metric("Délai médian premier contact → signature", f"{fmt.number(signature)} jours" if pd.notna(signature) else fmt.SECRET)
-right.metric("Délai médian signature → installation", f"{fmt.number(installation)} jours" if pd.notna(installation) else fmt.SECRET)
+left.metric(
+    "Délai médian premier contact → signature", f"{fmt.number(signature)} jours" if pd.notna(signature) else fmt.SECRET
+)
+right.metric(
+    "Délai médian signature → installation",
+    f"{fmt.number(installation)} jours" if pd.notna(installation) else fmt.SECRET,
+)
 st.caption("Médiane des médianes mensuelles des cohortes publiées.")
 
 st.header("Entonnoir web")
@@ -65,14 +80,22 @@ daily = queries.web_funnel_daily(ctx.stamp, f.start, f.end)
 sessions = daily[daily.step == "sessions"]
 forms = daily[daily.step == "avec_formulaire"]
 left, right = st.columns(2)
-left.altair_chart(charts.monthly_bars(sessions, "n_sessions", "Sessions par jour", month="session_date"), width="stretch")
-right.altair_chart(charts.monthly_bars(forms, "n_sessions", "Sessions avec formulaire", month="session_date"),
-                   width="stretch")
+left.altair_chart(
+    charts.monthly_bars(sessions, "n_sessions", "Sessions par jour", month="session_date"), width="stretch"
+)
+right.altair_chart(
+    charts.monthly_bars(forms, "n_sessions", "Sessions avec formulaire", month="session_date"), width="stretch"
+)
 secret_note(daily, "cellules")
 for dimension, title in (("source", "Par source (utm_source)"), ("appareil", "Par appareil")):
     st.subheader(title)
     data = queries.web_funnel_by_source(ctx.stamp, f.start, f.end, dimension)
     wide = data.pivot_table(index="valeur", columns="step", values="n_sessions", aggfunc="first").reset_index()
-    columns = [c for c in ("sessions", "avec_formulaire", "simulation", "devis", "contact", "rendez_vous") if c in wide.columns]
-    show_table(wide[["valeur"] + columns].rename(columns={"valeur": title.split(" (")[0].replace("Par ", "").capitalize()}),
-               f"web_par_{dimension}", {c: fmt.number for c in columns})
+    columns = [
+        c for c in ("sessions", "avec_formulaire", "simulation", "devis", "contact", "rendez_vous") if c in wide.columns
+    ]
+    show_table(
+        wide[["valeur"] + columns].rename(columns={"valeur": title.split(" (")[0].replace("Par ", "").capitalize()}),
+        f"web_par_{dimension}",
+        {c: fmt.number for c in columns},
+    )

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from dashboards.lib import charts
+from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib import queries
 from dashboards.lib.page import context, secret_note, show_table, total
 
 ctx = context()
@@ -17,7 +16,9 @@ st.caption(
 data = queries.unpaid(ctx.stamp, f.start, f.end, f.departement)
 latest = data.dropna(subset=["n_invoices_unpaid"]).tail(1)
 cols = st.columns(4)
-cols[0].metric("Factures impayées (dernier mois)", fmt.number(latest.n_invoices_unpaid.iloc[0]) if len(latest) else fmt.SECRET)
+cols[0].metric(
+    "Factures impayées (dernier mois)", fmt.number(latest.n_invoices_unpaid.iloc[0]) if len(latest) else fmt.SECRET
+)
 cols[1].metric("Montant restant dû", fmt.euros(latest.amount_unpaid_eur.iloc[0]) if len(latest) else fmt.SECRET)
 cols[2].metric("Dossiers de recouvrement ouverts", fmt.number(total(data.n_collection_cases_opened)))
 cols[3].metric("Montant recouvré", fmt.euros(total(data.amount_recovered_eur)))
@@ -27,12 +28,29 @@ right.altair_chart(charts.monthly_bars(data, "amount_unpaid_eur", "Montant resta
 secret_note(data)
 show_table(
     data.assign(Mois=data.month.map(fmt.month))[
-        ["Mois", "n_invoices_unpaid", "amount_unpaid_eur", "n_collection_cases_opened", "n_collection_cases_closed",
-         "amount_recovered_eur"]
-    ].rename(columns={"n_invoices_unpaid": "Factures impayées", "amount_unpaid_eur": "Montant dû",
-                      "n_collection_cases_opened": "Recouvrements ouverts", "n_collection_cases_closed": "Recouvrements clos",
-                      "amount_recovered_eur": "Montant recouvré"}),
+        [
+            "Mois",
+            "n_invoices_unpaid",
+            "amount_unpaid_eur",
+            "n_collection_cases_opened",
+            "n_collection_cases_closed",
+            "amount_recovered_eur",
+        ]
+    ].rename(
+        columns={
+            "n_invoices_unpaid": "Factures impayées",
+            "amount_unpaid_eur": "Montant dû",
+            "n_collection_cases_opened": "Recouvrements ouverts",
+            "n_collection_cases_closed": "Recouvrements clos",
+            "amount_recovered_eur": "Montant recouvré",
+        }
+    ),
     "impayes_par_mois",
-    {"Factures impayées": fmt.number, "Montant dû": fmt.euros, "Recouvrements ouverts": fmt.number,
-     "Recouvrements clos": fmt.number, "Montant recouvré": fmt.euros},
+    {
+        "Factures impayées": fmt.number,
+        "Montant dû": fmt.euros,
+        "Recouvrements ouverts": fmt.number,
+        "Recouvrements clos": fmt.number,
+        "Montant recouvré": fmt.euros,
+    },
 )

@@ -48,15 +48,34 @@ new_clients_prev = clients_prev[clients_prev.measure == "nouveaux_clients"]
 
 row1 = st.columns(3)
 tile(row1[0], "Commandes", total(orders.n_orders), total(orders_prev.n_orders), fmt.number, list(orders.n_orders))
-tile(row1[1], "Chiffre d'affaires HT", total(orders.revenue_excl_tax_eur), total(orders_prev.revenue_excl_tax_eur),
-     fmt.euros, list(orders.revenue_excl_tax_eur))
-tile(row1[2], "Nouveaux clients", total(new_clients.n_persons), total(new_clients_prev.n_persons), fmt.number,
-     list(new_clients.n_persons))
+tile(
+    row1[1],
+    "Chiffre d'affaires HT",
+    total(orders.revenue_excl_tax_eur),
+    total(orders_prev.revenue_excl_tax_eur),
+    fmt.euros,
+    list(orders.revenue_excl_tax_eur),
+)
+tile(
+    row1[2],
+    "Nouveaux clients",
+    total(new_clients.n_persons),
+    total(new_clients_prev.n_persons),
+    fmt.number,
+    list(new_clients.n_persons),
+)
 row2 = st.columns(3)
 tile(row2[0], "Taux de conversion (devis signé / prospects)", conversion(funnel), conversion(funnel_prev), fmt.percent)
 tile(row2[1], "NPS", net_promoter(nps), net_promoter(nps_prev), fmt.score, list(nps.nps))
-tile(row2[2], "Impayés en fin de mois (montant)", last_value(unpaid, "amount_unpaid_eur"),
-     last_value(unpaid_prev, "amount_unpaid_eur"), fmt.euros, list(unpaid.amount_unpaid_eur), inverse=True)
+tile(
+    row2[2],
+    "Impayés en fin de mois (montant)",
+    last_value(unpaid, "amount_unpaid_eur"),
+    last_value(unpaid_prev, "amount_unpaid_eur"),
+    fmt.euros,
+    list(unpaid.amount_unpaid_eur),
+    inverse=True,
+)
 
 secret_note(orders)
 st.caption(

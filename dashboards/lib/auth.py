@@ -50,13 +50,18 @@ def write_demo_auth_file(path: Path) -> None:
     import streamlit_authenticator as stauth
 
     config = {
-        "credentials": {"usernames": {
-            a.username: {
-                "first_name": a.first_name, "last_name": a.last_name, "email": f"{a.username}@mgreen.example",
-                "password": stauth.Hasher.hash(a.password), "roles": [a.role],
+        "credentials": {
+            "usernames": {
+                a.username: {
+                    "first_name": a.first_name,
+                    "last_name": a.last_name,
+                    "email": f"{a.username}@mgreen.example",
+                    "password": stauth.Hasher.hash(a.password),
+                    "roles": [a.role],
+                }
+                for a in DEMO_ACCOUNTS
             }
-            for a in DEMO_ACCOUNTS
-        }},
+        },
         "cookie": {"name": "mgreen_dashboards", "key": secrets.token_urlsafe(32), "expiry_days": 1},
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,14 +35,18 @@ def monthly_bars(df: pd.DataFrame, value: str, title: str, month: str = "month")
         .encode(
             x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
-            tooltip=[alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", title=title, format=",.0f")],
+            tooltip=[
+                alt.Tooltip(f"yearmonth({month}):T", title="Mois"),
+                alt.Tooltip(f"{value}:Q", title=title, format=",.0f"),
+            ],
         )
         .properties(height=260)
     )
 
 
-def monthly_lines(df: pd.DataFrame, value: str, series: str, title: str, labels: dict[str, str],
-                  month: str = "month") -> alt.Chart:
+def monthly_lines(
+    df: pd.DataFrame, value: str, series: str, title: str, labels: dict[str, str], month: str = "month"
+) -> alt.Chart:
     data = df[[month, series, value]].copy()
     data[month] = pd.to_datetime(data[month])
     data["Série"] = data[series].map(lambda c: labels.get(c, c))
@@ -53,7 +57,11 @@ def monthly_lines(df: pd.DataFrame, value: str, series: str, title: str, labels:
             x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
             color=alt.Color("Série:N", legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["Série:N", alt.Tooltip(f"yearmonth({month}):T", title="Mois"), alt.Tooltip(f"{value}:Q", format=",.1f")],
+            tooltip=[
+                "Série:N",
+                alt.Tooltip(f"yearmonth({month}):T", title="Mois"),
+                alt.Tooltip(f"{value}:Q", format=",.1f"),
+            ],
         )
         .properties(height=280)
     )
@@ -63,8 +71,11 @@ def horizontal_bars(df: pd.DataFrame, category: str, value: str, title: str) -> 
     return (
         alt.Chart(df.dropna(subset=[value]), title=title)
         .mark_bar(color=GREEN)
-        .encode(y=alt.Y(f"{category}:N", sort="-x", title=None), x=alt.X(f"{value}:Q", axis=_value_axis()),
-                tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.0f")])
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", axis=_value_axis()),
+            tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.0f")],
+        )
         .properties(height=max(120, 28 * len(df)))
     )
 
@@ -87,11 +98,16 @@ def departement_map(df: pd.DataFrame, value: str, title: str) -> dict:
         code = feature["properties"]["code"]
         shown = values.get(code)
         missing = shown is None or pd.isna(shown)
-        features.append({**feature, "properties": {
-            **feature["properties"],
-            "valeur": None if missing else float(shown),
-            "texte": fmt.SECRET if missing else fmt.number(shown),
-        }})
+        features.append(
+            {
+                **feature,
+                "properties": {
+                    **feature["properties"],
+                    "valeur": None if missing else float(shown),
+                    "texte": fmt.SECRET if missing else fmt.number(shown),
+                },
+            }
+        )
     return {
         "title": title,
         "height": 380,
@@ -99,8 +115,12 @@ def departement_map(df: pd.DataFrame, value: str, title: str) -> dict:
         "projection": {"type": "mercator"},
         "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
         "encoding": {
-            "color": {"field": "properties.valeur", "type": "quantitative", "title": None,
-                      "scale": {"scheme": "greens"}},
+            "color": {
+                "field": "properties.valeur",
+                "type": "quantitative",
+                "title": None,
+                "scale": {"scheme": "greens"},
+            },
             "tooltip": [
                 {"field": "properties.nom", "type": "nominal", "title": "Département"},
                 {"field": "properties.texte", "type": "nominal", "title": title},

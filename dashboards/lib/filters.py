@@ -95,20 +95,27 @@ def filter_bar(reference: date, show_dimensions: bool = True) -> Filters:
     departement = category = channel = "Tous"
     if show_dimensions:
         departement = st.sidebar.selectbox(
-            "Département", list(fmt.DEPARTEMENTS),
+            "Département",
+            list(fmt.DEPARTEMENTS),
             index=list(fmt.DEPARTEMENTS).index(_param("dep", fmt.DEPARTEMENTS, "Tous")),
-            format_func=lambda c: fmt.DEPARTEMENTS[c] if c in ("Tous", "hors_idf", "inconnu") else f"{c} – {fmt.DEPARTEMENTS[c]}",
+            format_func=lambda c: (
+                fmt.DEPARTEMENTS[c] if c in ("Tous", "hors_idf", "inconnu") else f"{c} – {fmt.DEPARTEMENTS[c]}"
+            ),
             key="filter_dep",
         )
         category = st.sidebar.selectbox(
-            "Catégorie de produit", list(fmt.CATEGORIES),
+            "Catégorie de produit",
+            list(fmt.CATEGORIES),
             index=list(fmt.CATEGORIES).index(_param("cat", fmt.CATEGORIES, "Tous")),
-            format_func=lambda c: fmt.CATEGORIES[c], key="filter_cat",
+            format_func=lambda c: fmt.CATEGORIES[c],
+            key="filter_cat",
         )
         channel = st.sidebar.selectbox(
-            "Canal d'acquisition", list(fmt.CHANNELS),
+            "Canal d'acquisition",
+            list(fmt.CHANNELS),
             index=list(fmt.CHANNELS).index(_param("canal", fmt.CHANNELS, "Tous")),
-            format_func=lambda c: fmt.CHANNELS[c], key="filter_canal",
+            format_func=lambda c: fmt.CHANNELS[c],
+            key="filter_canal",
         )
     filters = Filters(preset, start_default, end_default, departement, category, channel)
     wanted = {"periode": preset, "dep": departement, "cat": category, "canal": channel}

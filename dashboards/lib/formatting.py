@@ -9,35 +9,80 @@ import pandas as pd
 SECRET = "secret statistique"
 NBSP = "\u00a0"  # thousands and units are separated by non-breaking spaces in French
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
-MONTHS_LONG = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-               "octobre", "novembre", "décembre")
+MONTHS_LONG = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 DEPARTEMENTS = {
-    "75": "Paris", "77": "Seine-et-Marne", "78": "Yvelines", "91": "Essonne", "92": "Hauts-de-Seine",
-    "93": "Seine-Saint-Denis", "94": "Val-de-Marne", "95": "Val-d'Oise", "hors_idf": "Hors Île-de-France",
-    "inconnu": "Inconnu", "Tous": "Tous",
+    "75": "Paris",
+    "77": "Seine-et-Marne",
+    "78": "Yvelines",
+    "91": "Essonne",
+    "92": "Hauts-de-Seine",
+    "93": "Seine-Saint-Denis",
+    "94": "Val-de-Marne",
+    "95": "Val-d'Oise",
+    "hors_idf": "Hors Île-de-France",
+    "inconnu": "Inconnu",
+    "Tous": "Tous",
 }
 CATEGORIES = {
-    "pompe_a_chaleur_air_eau": "Pompe à chaleur air/eau", "pompe_a_chaleur_air_air": "Pompe à chaleur air/air",
-    "ballon_thermodynamique": "Ballon thermodynamique", "chaudiere_granules": "Chaudière à granulés",
-    "isolation_combles": "Isolation des combles", "isolation_murs": "Isolation des murs",
-    "panneaux_solaires": "Panneaux solaires", "vmc": "VMC", "non_renseignee": "Non renseignée", "Tous": "Toutes",
+    "pompe_a_chaleur_air_eau": "Pompe à chaleur air/eau",
+    "pompe_a_chaleur_air_air": "Pompe à chaleur air/air",
+    "ballon_thermodynamique": "Ballon thermodynamique",
+    "chaudiere_granules": "Chaudière à granulés",
+    "isolation_combles": "Isolation des combles",
+    "isolation_murs": "Isolation des murs",
+    "panneaux_solaires": "Panneaux solaires",
+    "vmc": "VMC",
+    "non_renseignee": "Non renseignée",
+    "Tous": "Toutes",
 }
 CHANNELS = {
-    "formulaire_web": "Formulaire web", "telephone": "Téléphone", "apporteur": "Apporteur d'affaires",
-    "parrainage": "Parrainage", "salon": "Salon", "inconnu": "Inconnu", "Tous": "Tous",
+    "formulaire_web": "Formulaire web",
+    "telephone": "Téléphone",
+    "apporteur": "Apporteur d'affaires",
+    "parrainage": "Parrainage",
+    "salon": "Salon",
+    "inconnu": "Inconnu",
+    "Tous": "Tous",
 }
 STAGES = {
-    "prospect": "Prospects", "demande": "Demande", "devis_envoye": "Devis envoyé", "devis_signe": "Devis signé",
-    "installe": "Installé", "paye": "Payé",
+    "prospect": "Prospects",
+    "demande": "Demande",
+    "devis_envoye": "Devis envoyé",
+    "devis_signe": "Devis signé",
+    "installe": "Installé",
+    "paye": "Payé",
 }
 MPR_CATEGORIES = {
-    "bleu": "Bleu (très modestes)", "jaune": "Jaune (modestes)", "violet": "Violet (intermédiaires)",
-    "rose": "Rose (supérieurs)", "inconnue": "Inconnue", "Tous": "Toutes",
+    "bleu": "Bleu (très modestes)",
+    "jaune": "Jaune (modestes)",
+    "violet": "Violet (intermédiaires)",
+    "rose": "Rose (supérieurs)",
+    "inconnue": "Inconnue",
+    "Tous": "Toutes",
 }
 SCHEMES = {"maprimerenov": "MaPrimeRénov'", "cee": "Prime CEE", "eco_ptz": "Éco-PTZ", "Tous": "Tous"}
-TICKET_CATEGORIES = {"panne": "Panne", "entretien": "Entretien", "reclamation": "Réclamation",
-                     "garantie": "Garantie", "inconnu": "Inconnue", "Tous": "Toutes"}
+TICKET_CATEGORIES = {
+    "panne": "Panne",
+    "entretien": "Entretien",
+    "reclamation": "Réclamation",
+    "garantie": "Garantie",
+    "inconnu": "Inconnue",
+    "Tous": "Toutes",
+}
 
 
 def _missing(value) -> bool:

@@ -55,14 +55,25 @@ def secret_note(df: pd.DataFrame, what: str = "mois") -> None:
         )
 
 
-def tile(column, label: str, value: float | None, previous: float | None, formatter, trend: list | None = None,
-         inverse: bool = False) -> None:
+def tile(
+    column,
+    label: str,
+    value: float | None,
+    previous: float | None,
+    formatter,
+    trend: list | None = None,
+    inverse: bool = False,
+) -> None:
     """A KPI with its change against the previous period and a small trend."""
     delta = None
     if value is not None and previous not in (None, 0):
         delta = fmt.percent((value - previous) / abs(previous))
     column.metric(
-        label, formatter(value), delta=delta, delta_color="inverse" if inverse else "normal",
+        label,
+        formatter(value),
+        delta=delta,
+        delta_color="inverse" if inverse else "normal",
         chart_data=[v for v in (trend or []) if v is not None and not pd.isna(v)] or None,
-        chart_type="area", border=True,
+        chart_type="area",
+        border=True,
     )

@@ -69,9 +69,7 @@ class _AdbcReader:
         cols = ", ".join(f"cast({c} as {self.text_type}) as {c}" for c in columns)
         if since is None:
             return self._query(f"select {cols} from {table}")
-        return self._query(
-            f"select {cols} from {table} where {self.cursor_expr} >= {self.placeholder}", (since,)
-        )
+        return self._query(f"select {cols} from {table} where {self.cursor_expr} >= {self.placeholder}", (since,))
 
     def keys(self, table: str, key: tuple[str, ...]) -> pa.Table:
         return self._query(f"select {', '.join(key)} from {table}")
@@ -148,7 +146,9 @@ def open_reader(url: str) -> CrmReader:
     try:
         parsed = make_url(url)
     except Exception:
-        raise SourceUnavailableError("MGREEN_SOURCE_URL is not a database URL (sqlite:///… or postgresql://…).") from None
+        raise SourceUnavailableError(
+            "MGREEN_SOURCE_URL is not a database URL (sqlite:///… or postgresql://…)."
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if not parsed.database:

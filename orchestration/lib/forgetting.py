@@ -28,24 +28,41 @@ _DERIVED_ROWS: tuple[tuple[str, str], ...] = (
     ("payments", "invoice_id in (select invoice_id from _forget_invoices)"),
     ("collection_cases", "invoice_id in (select invoice_id from _forget_invoices)"),
     ("invoices", "invoice_id in (select invoice_id from _forget_invoices)"),
-    ("aid_applications", "contact_id in (select contact_id from _forget_contacts) "
-                         "or order_id in (select order_id from _forget_orders)"),
-    ("service_tickets", "contact_id in (select contact_id from _forget_contacts) "
-                        "or order_id in (select order_id from _forget_orders)"),
-    ("survey_responses", "contact_id in (select contact_id from _forget_contacts) "
-                         "or order_id in (select order_id from _forget_orders)"),
-    ("financing_requests", "contact_id in (select contact_id from _forget_contacts) "
-                           "or quote_id in (select quote_id from _forget_quotes)"),
+    (
+        "aid_applications",
+        "contact_id in (select contact_id from _forget_contacts) or order_id in (select order_id from _forget_orders)",
+    ),
+    (
+        "service_tickets",
+        "contact_id in (select contact_id from _forget_contacts) or order_id in (select order_id from _forget_orders)",
+    ),
+    (
+        "survey_responses",
+        "contact_id in (select contact_id from _forget_contacts) or order_id in (select order_id from _forget_orders)",
+    ),
+    (
+        "financing_requests",
+        "contact_id in (select contact_id from _forget_contacts) or quote_id in (select quote_id from _forget_quotes)",
+    ),
     ("orders", "order_id in (select order_id from _forget_orders)"),
     ("quotes", "quote_id in (select quote_id from _forget_quotes)"),
     ("consents", "contact_id in (select contact_id from _forget_contacts)"),
     ("requests", "contact_id in (select contact_id from _forget_contacts)"),
-    ("simulations", "contact_id in (select contact_id from _forget_contacts) "
-                    "or web_session_id in (select session_id from _forget_sessions)"),
-    ("calls", "contact_id in (select contact_id from _forget_contacts) "
-              "or right(regexp_replace(caller_number, '[^0-9]', '', 'g'), 9) in (select phone_digits from _forget_phones)"),
-    ("referrals", "referrer_contact_id in (select contact_id from _forget_contacts) "
-                  "or referee_contact_id in (select contact_id from _forget_contacts)"),
+    (
+        "simulations",
+        "contact_id in (select contact_id from _forget_contacts) "
+        "or web_session_id in (select session_id from _forget_sessions)",
+    ),
+    (
+        "calls",
+        "contact_id in (select contact_id from _forget_contacts) "
+        "or right(regexp_replace(caller_number, '[^0-9]', '', 'g'), 9) in (select phone_digits from _forget_phones)",
+    ),
+    (
+        "referrals",
+        "referrer_contact_id in (select contact_id from _forget_contacts) "
+        "or referee_contact_id in (select contact_id from _forget_contacts)",
+    ),
     ("web_sessions", "session_id in (select session_id from _forget_sessions)"),
     ("contacts", "contact_id in (select contact_id from _forget_contacts)"),
 )
@@ -77,7 +94,9 @@ def forget_contacts(conn: duckdb.DuckDBPyConnection, contact_ids_sql: str) -> Fo
     result = Forgotten()
     conn.execute("begin transaction")
     try:
-        conn.execute(f"create or replace temp table _forget_contacts as select distinct contact_id from ({contact_ids_sql})")
+        conn.execute(
+            f"create or replace temp table _forget_contacts as select distinct contact_id from ({contact_ids_sql})"
+        )
         result.contacts = conn.execute("select count(*) from _forget_contacts").fetchone()[0]
         if result.contacts:
             _collect(conn, tables)

@@ -22,8 +22,5 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str, report) -> None:
     ensure_ops_tables(conn)
     conn.executemany(
         "insert into ops.guard_results values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (run_id, report.target, f.table, f.rule, f.column, f.passed, f.failing, f.excepted)
-            for f in report.findings
-        ],
+        [(run_id, report.target, f.table, f.rule, f.column, f.passed, f.failing, f.excepted) for f in report.findings],
     )

@@ -1,10 +1,13 @@
-"""Keyed pseudonyms (HMAC-SHA256) and the normalisation that makes one person one key.
+"""Keyed pseudonyms (HMAC-SHA256): the key, and the function dbt calls.
+
+Identifiers are normalised before hashing by the dbt macros (``normalise_email``,
+``normalise_phone``), so that one person gets one key.
 
 The key comes from ``MGREEN_PSEUDONYMISATION_KEY`` or from the file named by
 ``MGREEN_PSEUDONYMISATION_KEY_FILE``. It is never logged, never put in an error message,
 never written to the warehouse, dbt's ``target/`` or the published file: dbt calls the
-HMAC as a DuckDB function registered by ``orchestration.lib.dbt_plugin``, so compiled SQL
-holds only the function's name.
+HMAC as a DuckDB macro registered by ``orchestration.lib.dbt_plugin`` on each connection,
+so compiled SQL holds only the function's name.
 """
 
 from __future__ import annotations
@@ -12,16 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-
 
 MIN_KEY_LENGTH = 32
 KEY_ENV = "MGREEN_PSEUDONYMISATION_KEY"
 KEY_FILE_ENV = "MGREEN_PSEUDONYMISATION_KEY_FILE"
 HOW_TO_SET = (
     f"Set {KEY_ENV} to a secret of at least {MIN_KEY_LENGTH} characters, or {KEY_FILE_ENV} to a file "
-    "holding one (for example: python -c \"import secrets; print(secrets.token_urlsafe(48))\" > key.txt). "
+    'holding one (for example: python -c "import secrets; print(secrets.token_urlsafe(48))" > key.txt). '
     "`mgreen demo` creates a demo key under data/."
 )
 
@@ -63,15 +65,6 @@ def pseudonym(key: bytes, domain: str, value: str | None) -> str | None:
     if value is None:
         return None
     return hmac.digest(key, f"{domain}:{value}".encode(), "sha256").hex()
-
-
-def pseudonyms(key: bytes, domains: Iterable[str | None], values: Iterable[str | None]) -> list[str | None]:
-    """Vector form of :func:`pseudonym` (used by the DuckDB function)."""
-    digest = hmac.digest
-    return [
-        None if v is None or d is None else digest(key, f"{d}:{v}".encode(), "sha256").hex()
-        for d, v in zip(domains, values)
-    ]
 
 
 def _blob_literal(data: bytes) -> str:

@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -164,7 +164,9 @@ def install(candidate: Path, published: Path, *, published_at: datetime, run_id:
     if published.exists():
         # The current file goes to history under a new name (a hard link: no copy, no window
         # where the published path is missing).
-        previous = history / f"{published.stem}-{int(published.stat().st_mtime)}-{published.stat().st_ino}{published.suffix}"
+        previous = (
+            history / f"{published.stem}-{int(published.stat().st_mtime)}-{published.stat().st_ino}{published.suffix}"
+        )
         if not previous.exists():
             os.link(published, previous)
     os.replace(candidate, published)
@@ -213,7 +215,7 @@ def rollback(published: Path, run_id: str) -> PublishedFile:
         if item.run_id == run_id and not item.current:
             candidate = candidate_path(published, f"rollback-{run_id}")
             shutil.copyfile(item.path, candidate)
-            install(candidate, published, published_at=datetime.now(timezone.utc), run_id=run_id)
+            install(candidate, published, published_at=datetime.now(UTC), run_id=run_id)
             return item
     raise PublicationError(
         f"No kept publication has the run id {run_id}: `mgreen publications` lists those that can be restored."
@@ -221,7 +223,7 @@ def rollback(published: Path, run_id: str) -> PublishedFile:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def elapsed(started: float) -> float:

@@ -44,12 +44,11 @@ RULES: tuple[RetentionRule, ...] = (
     RetentionRule(
         name="client_prospecting",
         policy=(
-            "Prospecting and loyalty data of clients: 3 years from the last delivery or the end of "
-            "the last service."
+            "Prospecting and loyalty data of clients: 3 years from the last delivery or the end of the last service."
         ),
         months=36,
         deletions=tuple(
-            (table, f"contact_id in (select contact_id from _clients_past_service)")
+            (table, "contact_id in (select contact_id from _clients_past_service)")
             for table in ("consents", "requests", "calls", "simulations", "survey_responses")
         ),
     ),
@@ -57,9 +56,7 @@ RULES: tuple[RetentionRule, ...] = (
         name="billing",
         policy="Order, contract and billing data: the relationship plus 10 years.",
         months=120,
-        contacts_sql=(
-            "select contact_id from _relationship_end where relationship_end < $cutoff"
-        ),
+        contacts_sql=("select contact_id from _relationship_end where relationship_end < $cutoff"),
     ),
     RetentionRule(
         name="opposition_lists",
@@ -93,11 +90,14 @@ def cutoff(at: datetime, months: int) -> datetime:
 
 def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) -> None:
     """Each client's last delivery or service, and each contact's last billing event."""
+
     def t(name: str, columns: str) -> str:
         return f"raw.{name}" if name in tables else f"(select {columns} where false)"
 
     installations = t("installations", "null::bigint as order_id, null::timestamp as completed_at")
-    tickets = t("service_tickets", "null::bigint as contact_id, null::timestamp as closed_at, null::timestamp as opened_at")
+    tickets = t(
+        "service_tickets", "null::bigint as contact_id, null::timestamp as closed_at, null::timestamp as opened_at"
+    )
     invoices = t("invoices", "null::bigint as order_id, null::timestamp as issued_at, null::timestamp as updated_at")
     conn.execute(
         f"""
@@ -131,9 +131,10 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
 
 def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, Forgotten]:
     """Apply every rule at instant ``at``; returns what each rule removed."""
-    tables = {r[0] for r in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
-    ).fetchall()}
+    tables = {
+        r[0]
+        for r in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    }
     results: dict[str, Forgotten] = {}
     if not {"contacts", "orders"} <= tables:
         return results
@@ -150,7 +151,9 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         try:
             for table, where in rule.deletions:
                 if table in tables:
-                    n = conn.execute(f"delete from raw.{table} where {where}", {"cutoff": limit} if "$cutoff" in where else {}).fetchone()[0]
+                    n = conn.execute(
+                        f"delete from raw.{table} where {where}", {"cutoff": limit} if "$cutoff" in where else {}
+                    ).fetchone()[0]
                     if n:
                         removed.rows[table] = int(n)
             conn.execute("commit")

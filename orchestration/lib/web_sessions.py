@@ -76,8 +76,9 @@ BATCH_FILES = 64
 
 def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int, int]:
     """Replace these files' rows (inside the caller's transaction); returns lines, sessions, quarantined."""
-    names = [path.name for path, _, _ in batch]
-    conn.execute("create or replace temp table _batch_files (source_file varchar, file_day date, sha256 varchar, size_bytes bigint)")
+    conn.execute(
+        "create or replace temp table _batch_files (source_file varchar, file_day date, sha256 varchar, size_bytes bigint)"
+    )
     conn.executemany(
         "insert into _batch_files values (?, ?, ?, ?)",
         [(path.name, day, sha, path.stat().st_size) for path, day, sha in batch],

@@ -18,8 +18,16 @@ from orchestration.project import DASHBOARDS_DIR, REPO_ROOT
 from tests.conftest import require_binary
 
 pytestmark = pytest.mark.browser
-TITLES = ["Vue d'ensemble", "Commandes et chiffre d'affaires", "Clients", "Entonnoir", "Aides et financement",
-          "SAV et satisfaction", "Impayés", "Conformité"]
+TITLES = [
+    "Vue d'ensemble",
+    "Commandes et chiffre d'affaires",
+    "Clients",
+    "Entonnoir",
+    "Aides et financement",
+    "SAV et satisfaction",
+    "Impayés",
+    "Conformité",
+]
 HEADINGS = {"Entonnoir": "Entonnoir d'acquisition"}
 
 
@@ -34,13 +42,30 @@ def server(published_place, tmp_path_factory):
     auth = tmp_path_factory.mktemp("auth") / "auth.yaml"
     write_demo_auth_file(auth)
     port = free_port()
-    env = {**os.environ, "MGREEN_PUBLISHED_PATH": str(published_place.published),
-           "MGREEN_DASHBOARD_AUTH_FILE": str(auth)}
+    env = {
+        **os.environ,
+        "MGREEN_PUBLISHED_PATH": str(published_place.published),
+        "MGREEN_DASHBOARD_AUTH_FILE": str(auth),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(DASHBOARDS_DIR / "streamlit_app.py"),
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(DASHBOARDS_DIR / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "viewer",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
@@ -66,8 +91,15 @@ def test_log_in_and_visit_every_page(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
         page.goto(server)
@@ -80,13 +112,14 @@ def test_log_in_and_visit_every_page(server):
             # Streamlit draws placeholders, then the charts: wait until the script has finished.
             page.wait_for_function(
                 "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-                " && !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"]')",
+                ' && !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"]\')',
                 timeout=30_000,
             )
             page.wait_for_timeout(500)
             expect(page.get_by_text("Données au").first).to_be_visible()
             assert page.locator("[data-testid='stException']").count() == 0, title
-            page.screenshot(path=str(shots / f"{i + 1:02d}-{title.replace(' ', '_').replace(chr(39), '')}.png"),
-                            full_page=True)
+            page.screenshot(
+                path=str(shots / f"{i + 1:02d}-{title.replace(' ', '_').replace(chr(39), '')}.png"), full_page=True
+            )
         browser.close()
     assert len(list(shots.glob("*.png"))) >= len(TITLES)

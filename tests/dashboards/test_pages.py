@@ -1,7 +1,7 @@
 """AppTest: every page for every role, filters changed, figures equal to the published file."""
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
@@ -14,9 +14,14 @@ from tests.conftest import table_rows
 
 APP = str(DASHBOARDS_DIR / "streamlit_app.py")
 PAGES = {
-    "vue_ensemble.py": "Vue d'ensemble", "commandes.py": "Commandes et chiffre d'affaires", "clients.py": "Clients",
-    "entonnoir.py": "Entonnoir d'acquisition", "aides.py": "Aides et financement", "sav.py": "SAV et satisfaction",
-    "impayes.py": "Impayés", "conformite.py": "Conformité",
+    "vue_ensemble.py": "Vue d'ensemble",
+    "commandes.py": "Commandes et chiffre d'affaires",
+    "clients.py": "Clients",
+    "entonnoir.py": "Entonnoir d'acquisition",
+    "aides.py": "Aides et financement",
+    "sav.py": "SAV et satisfaction",
+    "impayes.py": "Impayés",
+    "conformite.py": "Conformité",
 }
 ALLOWED = {
     "direction": set(PAGES),
@@ -74,17 +79,20 @@ def test_each_role_sees_its_pages_and_they_render(app, role):
             assert at.title[0].value == title
             assert "Données au" in texts(at)
         else:
-            with pytest.raises(Exception):
-                at.switch_page(f"app_pages/{page}").run()
-                assert at.title[0].value != title
-                raise AssertionError("page should not be reachable")
+            # The router never registers a page the role may not see.
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(f"app_pages/{page}")
 
 
 def orders_total(path, start, end, dep="Tous"):
-    return table_rows(path, """
+    return table_rows(
+        path,
+        """
         select sum(n_orders), sum(revenue_excl_tax_eur) from mart_orders_monthly
         where order_month between ? and ? and departement = ? and product_category = 'Tous'
-        and acquisition_channel = 'Tous'""", [start, end, dep])[0]
+        and acquisition_channel = 'Tous'""",
+        [start, end, dep],
+    )[0]
 
 
 def metric(at, label):
@@ -144,7 +152,7 @@ def test_stale_data_warning_appears_after_36_hours(app, dashboard_env, monkeypat
     copy = tmp_path / "marts.duckdb"
     shutil.copyfile(dashboard_env["published"], copy)
     conn = duckdb.connect(str(copy))
-    conn.execute("update publication set data_as_of = ?", [as_of or datetime.now(timezone.utc).replace(tzinfo=None)])
+    conn.execute("update publication set data_as_of = ?", [as_of or datetime.now(UTC).replace(tzinfo=None)])
     conn.close()
     monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
     at = app("direction")

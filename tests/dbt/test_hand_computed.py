@@ -36,18 +36,102 @@ ROWS = {
         ("CHG-15KW", "chaudiere_granules", "Chaudière", 14800, 0.055, "2025-01-01 00:00:00"),
     ],
     "contacts": [
-        (1, "Mme", "Alpha", "Anne", "anne.alpha@example.org", "0611111111", "1 rue A", "91000", "Évry",
-         "formulaire_web", None, "2026-01-10 09:00:00", "2026-01-11 09:00:00", "2026-01-11 09:00:00"),
-        (2, "Mme", "Alpha", "Anne", " ANNE.ALPHA@EXAMPLE.ORG ", None, "1 rue A", "91000", "Évry",
-         "telephone", None, "2026-03-01 09:00:00", None, "2026-03-01 09:00:00"),
-        (3, "M.", "Beta", "Bruno", "bruno.beta@example.org", "0644444444", "2 rue B", "91100", "Corbeil",
-         "formulaire_web", None, "2026-01-15 09:00:00", "2026-01-16 09:00:00", "2026-01-16 09:00:00"),
-        (4, "M.", "Gamma", "Gil", None, "06 22 22 22 22", "3 rue C", "91000", "Évry",
-         "formulaire_web", None, "2026-01-20 09:00:00", "2026-01-20 09:05:00", "2026-01-20 09:05:00"),
-        (5, "Mme", "Delta", "Dora", "dora.delta@example.org", "0633333333", "4 rue D", "91200", "Athis",
-         "formulaire_web", None, "2026-01-05 09:00:00", None, "2026-01-05 09:00:00"),
-        (6, "Mme", "Delta", "Dora", None, "06 33 33 33 33", "4 rue D", "91200", "Athis",
-         "telephone", None, "2026-02-01 09:00:00", None, "2026-02-01 09:00:00"),
+        (
+            1,
+            "Mme",
+            "Alpha",
+            "Anne",
+            "anne.alpha@example.org",
+            "0611111111",
+            "1 rue A",
+            "91000",
+            "Évry",
+            "formulaire_web",
+            None,
+            "2026-01-10 09:00:00",
+            "2026-01-11 09:00:00",
+            "2026-01-11 09:00:00",
+        ),
+        (
+            2,
+            "Mme",
+            "Alpha",
+            "Anne",
+            " ANNE.ALPHA@EXAMPLE.ORG ",
+            None,
+            "1 rue A",
+            "91000",
+            "Évry",
+            "telephone",
+            None,
+            "2026-03-01 09:00:00",
+            None,
+            "2026-03-01 09:00:00",
+        ),
+        (
+            3,
+            "M.",
+            "Beta",
+            "Bruno",
+            "bruno.beta@example.org",
+            "0644444444",
+            "2 rue B",
+            "91100",
+            "Corbeil",
+            "formulaire_web",
+            None,
+            "2026-01-15 09:00:00",
+            "2026-01-16 09:00:00",
+            "2026-01-16 09:00:00",
+        ),
+        (
+            4,
+            "M.",
+            "Gamma",
+            "Gil",
+            None,
+            "06 22 22 22 22",
+            "3 rue C",
+            "91000",
+            "Évry",
+            "formulaire_web",
+            None,
+            "2026-01-20 09:00:00",
+            "2026-01-20 09:05:00",
+            "2026-01-20 09:05:00",
+        ),
+        (
+            5,
+            "Mme",
+            "Delta",
+            "Dora",
+            "dora.delta@example.org",
+            "0633333333",
+            "4 rue D",
+            "91200",
+            "Athis",
+            "formulaire_web",
+            None,
+            "2026-01-05 09:00:00",
+            None,
+            "2026-01-05 09:00:00",
+        ),
+        (
+            6,
+            "Mme",
+            "Delta",
+            "Dora",
+            None,
+            "06 33 33 33 33",
+            "4 rue D",
+            "91200",
+            "Athis",
+            "telephone",
+            None,
+            "2026-02-01 09:00:00",
+            None,
+            "2026-02-01 09:00:00",
+        ),
     ],
     "requests": [
         (1, 1, "devis", "web", "pompe_a_chaleur_air_eau", None, "2026-01-11 09:00:00", "2026-01-11 09:00:00"),
@@ -55,14 +139,58 @@ ROWS = {
         (3, 4, "contact", "web", None, None, "2026-01-20 09:05:00", "2026-01-20 09:05:00"),
     ],
     "quotes": [
-        (101, 1, 1, "2026-01-11 12:00:00", "2026-01-12 09:00:00", "2026-01-20 09:00:00", "signe", "91000",
-         10000.00, 10550.00, "2026-01-20 09:00:00"),
-        (102, 3, 1, "2026-01-16 12:00:00", "2026-01-18 09:00:00", "2026-01-25 09:00:00", "signe", "91100",
-         4000.00, 4220.00, "2026-01-25 09:00:00"),
-        (103, 4, 1, "2026-01-21 12:00:00", "2026-01-25 09:00:00", None, "envoye", "91000",
-         3000.00, 3165.00, "2026-01-25 09:00:00"),
-        (104, 5, 1, "2026-01-06 12:00:00", "2026-01-08 09:00:00", "2026-01-28 09:00:00", "signe", "91200",
-         6000.00, 6330.00, "2026-01-28 09:00:00"),
+        (
+            101,
+            1,
+            1,
+            "2026-01-11 12:00:00",
+            "2026-01-12 09:00:00",
+            "2026-01-20 09:00:00",
+            "signe",
+            "91000",
+            10000.00,
+            10550.00,
+            "2026-01-20 09:00:00",
+        ),
+        (
+            102,
+            3,
+            1,
+            "2026-01-16 12:00:00",
+            "2026-01-18 09:00:00",
+            "2026-01-25 09:00:00",
+            "signe",
+            "91100",
+            4000.00,
+            4220.00,
+            "2026-01-25 09:00:00",
+        ),
+        (
+            103,
+            4,
+            1,
+            "2026-01-21 12:00:00",
+            "2026-01-25 09:00:00",
+            None,
+            "envoye",
+            "91000",
+            3000.00,
+            3165.00,
+            "2026-01-25 09:00:00",
+        ),
+        (
+            104,
+            5,
+            1,
+            "2026-01-06 12:00:00",
+            "2026-01-08 09:00:00",
+            "2026-01-28 09:00:00",
+            "signe",
+            "91200",
+            6000.00,
+            6330.00,
+            "2026-01-28 09:00:00",
+        ),
     ],
     "quote_lines": [
         (101, 1, "PAC-AE-11KW", 1, 10000.00, "2026-01-11 12:00:00"),
@@ -73,8 +201,18 @@ ROWS = {
     "orders": [
         (201, 101, 1, "2026-01-21 09:00:00", "installee", "1 rue A", "91000", "Évry", None, "2026-02-15 16:00:00"),
         (202, 102, 3, "2026-01-26 09:00:00", "installee", "2 rue B", "91100", "Corbeil", None, "2026-02-10 16:00:00"),
-        (203, 104, 5, "2026-01-29 09:00:00", "annulee", "4 rue D", "91200", "Athis", "2026-02-02 09:00:00",
-         "2026-02-02 09:00:00"),
+        (
+            203,
+            104,
+            5,
+            "2026-01-29 09:00:00",
+            "annulee",
+            "4 rue D",
+            "91200",
+            "Athis",
+            "2026-02-02 09:00:00",
+            "2026-02-02 09:00:00",
+        ),
     ],
     "installations": [
         (301, 201, 1, "2026-02-15", "2026-02-15 15:00:00", None, "2026-02-15 15:00:00"),
@@ -82,8 +220,16 @@ ROWS = {
     ],
     "invoices": [
         (401, 201, "F2026-000401", "2026-01-22 09:00:00", "2026-02-06", 3000.00, "payee", "2026-01-25 09:00:00"),
-        (402, 201, "F2026-000402", "2026-02-16 09:00:00", "2026-03-18", 10550.00, "partiellement_payee",
-         "2026-02-20 09:00:00"),
+        (
+            402,
+            201,
+            "F2026-000402",
+            "2026-02-16 09:00:00",
+            "2026-03-18",
+            10550.00,
+            "partiellement_payee",
+            "2026-02-20 09:00:00",
+        ),
         (403, 202, "F2026-000403", "2026-02-11 09:00:00", "2026-03-13", 4220.00, "en_retard", "2026-03-14 01:00:00"),
     ],
     "payments": [
@@ -126,58 +272,92 @@ def hand_run(tmp_path_factory):
 
 def test_persons_and_clients(hand_run):
     assert table_rows(hand_run.warehouse, "select count(*) from intermediate.int_persons_resolved")[0][0] == 4
-    assert table_rows(hand_run.published, """
+    assert table_rows(
+        hand_run.published,
+        """
         select n_persons from mart_clients_monthly
-        where month = '2026-01-01' and departement = 'Tous' and measure = 'nouveaux_clients'""") == [(2,)]
-    assert table_rows(hand_run.published, """
+        where month = '2026-01-01' and departement = 'Tous' and measure = 'nouveaux_clients'""",
+    ) == [(2,)]
+    assert table_rows(
+        hand_run.published,
+        """
         select n_persons from mart_clients_monthly
-        where month = '2026-02-01' and departement = '91' and measure = 'clients_actifs'""") == [(2,)]
-    assert table_rows(hand_run.published, """
+        where month = '2026-02-01' and departement = '91' and measure = 'clients_actifs'""",
+    ) == [(2,)]
+    assert table_rows(
+        hand_run.published,
+        """
         select n_persons from mart_clients_monthly
-        where month = '2026-11-01' and departement = 'Tous' and measure = 'clients_cumules'""") == [(2,)]
+        where month = '2026-11-01' and departement = 'Tous' and measure = 'clients_cumules'""",
+    ) == [(2,)]
 
 
 def test_orders_and_revenue(hand_run):
-    rows = table_rows(hand_run.published, """
+    rows = table_rows(
+        hand_run.published,
+        """
         select n_persons, n_orders, n_orders_cancelled, revenue_excl_tax_eur, average_basket_eur, is_suppressed
         from mart_orders_monthly where order_month = '2026-01-01' and departement = 'Tous'
-        and product_category = 'Tous' and acquisition_channel = 'Tous'""")
+        and product_category = 'Tous' and acquisition_channel = 'Tous'""",
+    )
     assert rows == [(3, 2, 1, Decimal("14000.00"), 7000.0, False)]
     # One person per category: below k, suppressed, and not recoverable (three suppressed cells).
-    categories = table_rows(hand_run.published, """
+    categories = table_rows(
+        hand_run.published,
+        """
         select product_category, is_suppressed, n_orders from mart_orders_monthly
         where order_month = '2026-01-01' and departement = 'Tous' and acquisition_channel = 'Tous'
-        and product_category <> 'Tous' order by 1""")
-    assert categories == [("ballon_thermodynamique", True, None), ("chaudiere_granules", True, None),
-                          ("pompe_a_chaleur_air_eau", True, None)]
+        and product_category <> 'Tous' order by 1""",
+    )
+    assert categories == [
+        ("ballon_thermodynamique", True, None),
+        ("chaudiere_granules", True, None),
+        ("pompe_a_chaleur_air_eau", True, None),
+    ]
 
 
 def test_funnel_stages(hand_run):
-    rows = table_rows(hand_run.published, """
+    rows = table_rows(
+        hand_run.published,
+        """
         select stage, n_persons, conversion_rate, is_suppressed from mart_funnel_cohorts
-        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' order by stage_position""")
+        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' order by stage_position""",
+    )
     assert rows == [
-        ("prospect", 4, 1.0, False), ("demande", 2, 0.5, False), ("devis_envoye", 4, 1.0, False),
-        ("devis_signe", 3, 0.75, False), ("installe", 2, 0.5, False), ("paye", None, None, True),
+        ("prospect", 4, 1.0, False),
+        ("demande", 2, 0.5, False),
+        ("devis_envoye", 4, 1.0, False),
+        ("devis_signe", 3, 0.75, False),
+        ("installe", 2, 0.5, False),
+        ("paye", None, None, True),
     ]
-    median = table_rows(hand_run.published, """
+    median = table_rows(
+        hand_run.published,
+        """
         select median_days_since_signature from mart_funnel_cohorts
-        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' and stage = 'installe'""")[0][0]
+        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' and stage = 'installe'""",
+    )[0][0]
     # Signed 20 Jan -> installed 15 Feb (26 days); 25 Jan -> 10 Feb (16 days): median 21.
     assert median == 21.0
 
 
 def test_nps(hand_run):
-    rows = table_rows(hand_run.published, """
+    rows = table_rows(
+        hand_run.published,
+        """
         select n_answers, n_promoters, n_detractors, nps, response_rate from mart_satisfaction_monthly
-        where month = '2026-02-01'""")
+        where month = '2026-02-01'""",
+    )
     assert rows == [(2, 1, 1, 0.0, 1.0)]
 
 
 def test_unpaid_at_month_end(hand_run):
-    rows = table_rows(hand_run.published, """
+    rows = table_rows(
+        hand_run.published,
+        """
         select month, n_invoices_unpaid, amount_unpaid_eur from mart_unpaid_monthly
-        where departement = 'Tous' and month in ('2026-02-01', '2026-03-01') order by month""")
+        where departement = 'Tous' and month in ('2026-02-01', '2026-03-01') order by month""",
+    )
     # End of February: nothing is past due yet (due 13 and 18 March).
     assert [(m, n, a) for m, n, a in rows if m == date(2026, 3, 1)] == [(date(2026, 3, 1), 2, Decimal("9770.00"))]
     assert all(m != date(2026, 2, 1) for m, _, _ in rows)

@@ -12,7 +12,9 @@ from tests.conftest import table_rows
 
 def marts_with_meta() -> dict[str, dict]:
     manifest = json.loads(dbt_project().manifest_path.read_text())
-    return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "marts"}
+    return {
+        n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "marts"
+    }
 
 
 def test_every_mart_declares_its_secrecy_and_is_tested_for_it():
@@ -22,8 +24,11 @@ def test_every_mart_declares_its_secrecy_and_is_tested_for_it():
         meta = node["config"]["meta"]
         assert meta.get("population") in ("n_persons", "n_sessions"), name
         assert "total_dimensions" in meta and "fixed_dimensions" in meta, name
-        attached = {t["test_metadata"]["name"] for t in tests
-                    if t.get("test_metadata") and node["unique_id"] in t["depends_on"]["nodes"]}
+        attached = {
+            t["test_metadata"]["name"]
+            for t in tests
+            if t.get("test_metadata") and node["unique_id"] in t["depends_on"]["nodes"]
+        }
         assert {"cells_respect_secrecy", "no_recomputable_suppressed_cell"} <= attached, name
         assert "Implements METRICS.md" in node["description"], name
 
@@ -37,14 +42,21 @@ def test_suppressed_cells_cannot_be_recomputed_from_totals(published_place):
     for name, node in marts_with_meta().items():
         meta = node["config"]["meta"]
         population = meta["population"]
-        df = pd.DataFrame(table_rows(published_place.published, f"select * from {name}"),
-                          columns=[c[0] for c in table_rows(published_place.published,
-                                   f"select column_name from information_schema.columns where table_name = '{name}' "
-                                   "order by ordinal_position")])
+        df = pd.DataFrame(
+            table_rows(published_place.published, f"select * from {name}"),
+            columns=[
+                c[0]
+                for c in table_rows(
+                    published_place.published,
+                    f"select column_name from information_schema.columns where table_name = '{name}' "
+                    "order by ordinal_position",
+                )
+            ],
+        )
         dims = meta["fixed_dimensions"] + meta["total_dimensions"]
         for dim in meta["total_dimensions"]:
             others = [d for d in dims if d != dim]
-            for _, line in (df.groupby(others, dropna=False) if others else [(None, df)]):
+            for _, line in df.groupby(others, dropna=False) if others else [(None, df)]:
                 total = line[line[dim] == rules.total_marker]
                 cells = line[line[dim] != rules.total_marker]
                 hidden = cells[cells.is_suppressed]

@@ -5,7 +5,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris_month(utc_text: str) -> str:
-    moment = datetime.fromisoformat(utc_text).replace(tzinfo=timezone.utc).astimezone(PARIS)
+    moment = datetime.fromisoformat(utc_text).replace(tzinfo=UTC).astimezone(PARIS)
     return f"{moment.year:04d}-{moment.month:02d}-01"
 
 
@@ -46,10 +46,13 @@ def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
 
 
 def published_orders(published: Path) -> dict[str, tuple[int, float]]:
-    rows = table_rows(published, """
+    rows = table_rows(
+        published,
+        """
         select strftime(order_month, '%Y-%m-%d'), n_orders, revenue_excl_tax_eur from mart_orders_monthly
         where departement = 'Tous' and product_category = 'Tous' and acquisition_channel = 'Tous'
-        and not is_suppressed""")
+        and not is_suppressed""",
+    )
     return {m: (n, round(float(v), 2)) for m, n, v in rows}
 
 
@@ -62,23 +65,31 @@ def test_published_orders_and_revenue_equal_the_source(published_place):
 
 
 def test_published_file_has_the_publication_stamp_and_only_aggregates(published_place):
-    (run_id, as_of, published_at, passed, k), = table_rows(
-        published_place.published, "select run_id, data_as_of, published_at, checks_passed, min_cell_size from publication")
+    ((run_id, as_of, published_at, passed, k),) = table_rows(
+        published_place.published,
+        "select run_id, data_as_of, published_at, checks_passed, min_cell_size from publication",
+    )
     assert run_id and passed and k == 5 and as_of <= published_at
-    passed_checks = table_rows(published_place.published,
-                               "select count(*) from guard_results where passed and target = 'published file'")[0][0]
+    passed_checks = table_rows(
+        published_place.published, "select count(*) from guard_results where passed and target = 'published file'"
+    )[0][0]
     assert passed_checks > 100
     # No mart carries a column that could hold a pseudonymous key.
-    columns = table_rows(published_place.published,
-                         "select table_name, column_name from information_schema.columns where table_name like 'mart_%'")
+    columns = table_rows(
+        published_place.published,
+        "select table_name, column_name from information_schema.columns where table_name like 'mart_%'",
+    )
     assert not [c for _, c in columns if c.endswith("_key") or c.endswith("_id")]
 
 
 def test_small_cells_are_suppressed_and_flagged(published_place):
-    rows = table_rows(published_place.published, """
+    rows = table_rows(
+        published_place.published,
+        """
         select count(*) filter (where is_suppressed), count(*) filter (where n_persons < 5),
                count(*) filter (where is_suppressed and revenue_excl_tax_eur is not null)
-        from mart_orders_monthly""")[0]
+        from mart_orders_monthly""",
+    )[0]
     assert rows[0] > 0 and rows[1] == 0 and rows[2] == 0
 
 
@@ -92,8 +103,12 @@ def copy_place(src, root):
 
 
 def marts_content(path: Path) -> dict[str, list]:
-    tables = [r[0] for r in table_rows(path, "select table_name from information_schema.tables "
-                                             "where table_name like 'mart_%' order by 1")]
+    tables = [
+        r[0]
+        for r in table_rows(
+            path, "select table_name from information_schema.tables where table_name like 'mart_%' order by 1"
+        )
+    ]
     return {t: table_rows(path, f"select * from {t} order by all") for t in tables}
 
 
@@ -103,8 +118,10 @@ def test_rerun_on_unchanged_source_publishes_identical_figures(published_place, 
     result, reason = run_nightly(place)
     assert result.success, reason
     assert marts_content(place.published) == marts_content(published_place.published)
-    assert table_rows(place.published, "select run_id from publication")[0][0] != table_rows(
-        published_place.published, "select run_id from publication")[0][0]
+    assert (
+        table_rows(place.published, "select run_id from publication")[0][0]
+        != table_rows(published_place.published, "select run_id from publication")[0][0]
+    )
 
 
 def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published_place, tmp_path, environ):
@@ -112,12 +129,21 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
     advance(place.source_url, place.web_dir, 20)
     environ(place)
     src = sqlite3.connect(place.sqlite)
-    erased = [r[0] for r in src.execute(
-        "select contact_id from privacy_requests where kind = 'effacement' and completed_at > '2026-11-24 23:59:59'")]
+    erased = [
+        r[0]
+        for r in src.execute(
+            "select contact_id from privacy_requests where kind = 'effacement' and completed_at > '2026-11-24 23:59:59'"
+        )
+    ]
     result, reason = run_nightly(place)
     assert result.success, reason
-    for table, key in (("contacts", "contact_id"), ("quotes", "quote_id"), ("invoices", "invoice_id"),
-                       ("quote_lines", "quote_id, line_no"), ("privacy_requests", "privacy_request_id")):
+    for table, key in (
+        ("contacts", "contact_id"),
+        ("quotes", "quote_id"),
+        ("invoices", "invoice_id"),
+        ("quote_lines", "quote_id, line_no"),
+        ("privacy_requests", "privacy_request_id"),
+    ):
         source_keys = set(src.execute(f"select {key} from {table}").fetchall())
         raw_keys = set(table_rows(place.warehouse, f"select {key} from raw.{table}"))
         # Raw holds nothing the CRM does not (erasures included), and every row the
@@ -129,34 +155,47 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
             assert changed, table
     # What raw lacks is what retention purged: prospects silent for more than three years.
     missing = {r[0] for r in src.execute("select contact_id from contacts")} - {
-        r[0] for r in table_rows(place.warehouse, "select contact_id from raw.contacts")}
+        r[0] for r in table_rows(place.warehouse, "select contact_id from raw.contacts")
+    }
     if missing:
         ids = ",".join(map(str, missing))
         recent = src.execute(
             f"select count(*) from contacts where contact_id in ({ids}) "
-            "and max(created_at, coalesce(last_contact_at, created_at)) > '2023-12-20'").fetchone()[0]
+            "and max(created_at, coalesce(last_contact_at, created_at)) > '2023-12-20'"
+        ).fetchone()[0]
         clients = src.execute(
             f"select count(*) from orders where contact_id in ({ids}) and status not in ('annulee', 'Annulée') "
-            "and cancelled_at is null").fetchone()[0]
+            "and cancelled_at is null"
+        ).fetchone()[0]
         assert recent == 0 and clients == 0
-    assert table_rows(place.warehouse, "select count(*) from raw.privacy_requests")[0][0] == src.execute(
-        "select count(*) from privacy_requests").fetchone()[0]
+    assert (
+        table_rows(place.warehouse, "select count(*) from raw.privacy_requests")[0][0]
+        == src.execute("select count(*) from privacy_requests").fetchone()[0]
+    )
     src.close()
     if erased:
         ids = ",".join(map(str, erased))
-        assert table_rows(place.warehouse, f"select count(*) from raw.web_sessions where contact_id in ({ids})")[0][0] == 0
+        assert (
+            table_rows(place.warehouse, f"select count(*) from raw.web_sessions where contact_id in ({ids})")[0][0] == 0
+        )
         events = table_rows(place.published, "select count(*) from gdpr_events where kind = 'erasure'")[0][0]
         assert events > 0
 
 
 def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_path, environ):
     place = copy_place(published_place, tmp_path / "erase")
-    target, email = table_rows(place.warehouse, """
+    target, email = table_rows(
+        place.warehouse,
+        """
         select c.contact_id, c.email from raw.contacts c join raw.orders o using (contact_id)
-        where c.email like '%@%' and length(c.email) > 12 limit 1""")[0]
+        where c.email like '%@%' and length(c.email) > 12 limit 1""",
+    )[0]
     src = sqlite3.connect(place.sqlite)
-    src.execute("insert into privacy_requests values (888888, ?, 'effacement', '2026-11-25 09:00:00', "
-                "'2026-11-25 10:00:00', '2026-11-25 10:00:00')", [target])
+    src.execute(
+        "insert into privacy_requests values (888888, ?, 'effacement', '2026-11-25 09:00:00', "
+        "'2026-11-25 10:00:00', '2026-11-25 10:00:00')",
+        [target],
+    )
     for table in ("contacts", "consents", "requests", "quotes", "orders", "calls"):
         src.execute(f"delete from {table} where contact_id = ?", [target])
     src.commit()
@@ -170,8 +209,9 @@ def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_pa
 
 
 def _mgreen(*args, env):
-    return subprocess.run([str(Path(sys.executable).with_name("mgreen")), *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("mgreen")), *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_run_without_key_refuses_and_says_how(tmp_path):
@@ -197,8 +237,12 @@ def test_a_leaking_mart_stops_publication_and_keeps_the_old_file(published_place
         "false as is_suppressed from contacts group by all\n"
     )
     before = place.published.read_bytes()
-    env = {**place.environ(), "MGREEN_DBT_PROJECT_DIR": str(sandbox), "DAGSTER_HOME": str(tmp_path / "dh"),
-           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    env = {
+        **place.environ(),
+        "MGREEN_DBT_PROJECT_DIR": str(sandbox),
+        "DAGSTER_HOME": str(tmp_path / "dh"),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    }
     done = _mgreen("run", env=env)
     assert done.returncode == 1, done.stderr[-3000:]
     assert "mart_contact_emails" in done.stderr and "email" in done.stderr
@@ -212,11 +256,18 @@ def test_the_key_is_nowhere_but_the_environment(published_place):
     from orchestration.project import DBT_PROJECT_DIR
 
     needle = TEST_KEY.encode()
-    for path in [published_place.warehouse, published_place.published, *(DBT_PROJECT_DIR / "target").rglob("*"),
-                 *(DBT_PROJECT_DIR / "logs").rglob("*"), *(published_place.root / "dagster").rglob("*")]:
+    for path in [
+        published_place.warehouse,
+        published_place.published,
+        *(DBT_PROJECT_DIR / "target").rglob("*"),
+        *(DBT_PROJECT_DIR / "logs").rglob("*"),
+        *(published_place.root / "dagster").rglob("*"),
+    ]:
         if path.is_file():
             assert needle not in path.read_bytes(), path
-    compiled = [p for p in (DBT_PROJECT_DIR / "target" / "runs").rglob("stg_crm__contacts.sql") if p.parent.name == "crm"]
+    compiled = [
+        p for p in (DBT_PROJECT_DIR / "target" / "runs").rglob("stg_crm__contacts.sql") if p.parent.name == "crm"
+    ]
     assert compiled and all("mgreen_pseudonym('contact'" in p.read_text() for p in compiled)
 
 
@@ -227,3 +278,24 @@ def test_warehouse_is_readable_after_the_run(published_place):
     finally:
         conn.close()
     assert persons > 1000
+
+
+def test_full_refresh_brings_back_rows_the_cursor_cannot_see(published_place, tmp_path, environ):
+    place = copy_place(published_place, tmp_path / "refresh")
+    conn = duckdb.connect(str(place.warehouse))
+    # Rows the look-back window will not read again (older than a day before the cursor).
+    lost = conn.execute(
+        "delete from raw.quotes where updated_at >= '2026-01-01' "
+        "and updated_at < (select max(updated_at) from raw.quotes) - interval 1 day"
+    ).fetchone()[0]
+    conn.close()
+    assert lost > 0
+    environ(place)
+    result, reason = run_nightly(place)
+    assert result.success, reason
+    count = "select count(*) from raw.quotes where updated_at >= '2026-01-01'"
+    before = table_rows(published_place.warehouse, count)[0][0]
+    assert table_rows(place.warehouse, count)[0][0] == before - lost
+    result, reason = run_nightly(place, {"ops": {"raw_layer": {"config": {"full_refresh": True}}}})
+    assert result.success, reason
+    assert table_rows(place.warehouse, count)[0][0] == before

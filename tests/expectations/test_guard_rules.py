@@ -4,12 +4,12 @@ Two levels: the guard itself (``run_guard`` on a marts schema), and publication,
 the guard again on the candidate file and must leave the published file untouched.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
-from expectations.guard import GuardReport, lone_suppressed_lines, load_rules, run_guard
+from expectations.guard import GuardReport, load_rules, lone_suppressed_lines, run_guard
 from orchestration.lib.publication import (
     PublicationError,
     candidate_path,
@@ -57,38 +57,59 @@ LEAKS = [
     ("ipv6_values", with_column("segment", "'2001:db8:85a3::8a2e:370:7334'"), "2001:db8:85a3::8a2e:370:7334"),
     ("street_address_values", with_column("segment", "'12 rue des Lilas'"), "12 rue des Lilas"),
     ("hex_digest_values", with_column("segment", "'" + "ab12" * 16 + "'"), "ab12" * 16),
-    ("tax_number_values", with_column("segment", "'1234567890' || lpad(cast(1234567890 % 511 as varchar), 3, '0')"),
-     "1234567890"),
+    (
+        "tax_number_values",
+        with_column("segment", "'1234567890' || lpad(cast(1234567890 % 511 as varchar), 3, '0')"),
+        "1234567890",
+    ),
     ("tax_number_values", with_column("code", "1234567890::bigint * 1000 + 1234567890 % 511"), None),
     ("raw_identifier_values", with_column("segment", f"'{RAW_NAME[0]} {RAW_NAME[1]}'"), "Lefèvre"),
     ("raw_identifier_values", with_column("segment", f"lower('{RAW_EMAIL}')"), RAW_EMAIL.lower()),
     ("grain_population_column", f"select * exclude (n_persons) from ({CLEAN})", None),
     ("grain_suppression_flag", f"select * exclude (is_suppressed) from ({CLEAN})", None),
-    ("grain_all_distinct_text_column",
-     "select 'C' || range as code, 20 as n_persons, false as is_suppressed from range(150)", None),
-    ("grain_rows_per_person",
-     f"select date '2020-01-01' + range::integer as day, 20 as n_persons, false as is_suppressed from range({PERSONS})", None),
-    ("grain_time_of_day",
-     "select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed", None),
-    ("cell_below_k", f"select * replace (case when departement = '91' then 3 else n_persons end as n_persons) "
-                     f"from ({CLEAN})", None),
+    (
+        "grain_all_distinct_text_column",
+        "select 'C' || range as code, 20 as n_persons, false as is_suppressed from range(150)",
+        None,
+    ),
+    (
+        "grain_rows_per_person",
+        f"select date '2020-01-01' + range::integer as day, 20 as n_persons, false as is_suppressed from range({PERSONS})",
+        None,
+    ),
+    (
+        "grain_time_of_day",
+        "select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed",
+        None,
+    ),
+    (
+        "cell_below_k",
+        f"select * replace (case when departement = '91' then 3 else n_persons end as n_persons) from ({CLEAN})",
+        None,
+    ),
     ("cell_below_k", "select 'bleu' as mpr_income_category, 7 as n_persons, false as is_suppressed", None),
     ("value_in_suppressed_cell", f"select * replace (coalesce(revenue_eur, 1.0) as revenue_eur) from ({CLEAN})", None),
-    ("rate_of_suppressed_denominator",
-     "select * from (values (date '2026-01-01', 'prospect', 1, null, null, null, true), "
-     "(date '2026-01-01', 'devis_signe', 4, 6, 7, 0.857, false)) "
-     "as t(cohort_month, stage, stage_position, n_persons, n_prospects, conversion_rate, is_suppressed)", None),
-    ("recomputable_suppressed_cell",
-     f"select * from ({CLEAN}) where not (departement = '93')", None),
+    (
+        "rate_of_suppressed_denominator",
+        "select * from (values (date '2026-01-01', 'prospect', 1, null, null, null, true), "
+        "(date '2026-01-01', 'devis_signe', 4, 6, 7, 0.857, false)) "
+        "as t(cohort_month, stage, stage_position, n_persons, n_prospects, conversion_rate, is_suppressed)",
+        None,
+    ),
+    ("recomputable_suppressed_cell", f"select * from ({CLEAN}) where not (departement = '93')", None),
 ]
 
 
 def make_raw(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists raw")
-    conn.execute("create table raw.contacts (contact_id bigint, first_name varchar, last_name varchar, "
-                 "email varchar, phone varchar, address_line varchar)")
-    conn.execute("insert into raw.contacts values (1, ?, ?, ?, '06 98 76 54 32', '3 allée des Tilleuls')",
-                 [RAW_NAME[0], RAW_NAME[1], RAW_EMAIL])
+    conn.execute(
+        "create table raw.contacts (contact_id bigint, first_name varchar, last_name varchar, "
+        "email varchar, phone varchar, address_line varchar)"
+    )
+    conn.execute(
+        "insert into raw.contacts values (1, ?, ?, ?, '06 98 76 54 32', '3 allée des Tilleuls')",
+        [RAW_NAME[0], RAW_NAME[1], RAW_EMAIL],
+    )
     conn.execute("create table raw.payments (payment_id bigint, iban varchar)")
     conn.execute("insert into raw.payments values (1, 'FR14 2004 1010 0505 0001 3M02 606')")
     conn.execute("create table raw.web_sessions (session_id varchar, ip varchar)")
@@ -113,8 +134,14 @@ def test_the_clean_mart_passes_every_rule(conn):
     report = guard(conn)
     assert report.passed, report.summary()
     rules = {f.rule for f in report.findings}
-    assert {"email_values", "raw_identifier_values", "cell_below_k", "recomputable_suppressed_cell",
-            "grain_rows_per_person", "key_column"} <= rules
+    assert {
+        "email_values",
+        "raw_identifier_values",
+        "cell_below_k",
+        "recomputable_suppressed_cell",
+        "grain_rows_per_person",
+        "key_column",
+    } <= rules
 
 
 @pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])
@@ -134,13 +161,16 @@ def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path
     text = load_rules.__wrapped__().__class__  # noqa: F841 - the dataclass, to show rules are data
     from expectations.guard import RULES_FILE
 
-    rules_file.write_text(RULES_FILE.read_text().replace(
-        "exceptions:\n",
-        "exceptions:\n  - table: mart_leak\n    column: segment\n    rule: phone_values\n"
-        "    reason: Test codes that look like phone numbers.\n", 1))
+    rules_file.write_text(
+        RULES_FILE.read_text().replace(
+            "exceptions:\n",
+            "exceptions:\n  - table: mart_leak\n    column: segment\n    rule: phone_values\n"
+            "    reason: Test codes that look like phone numbers.\n",
+            1,
+        )
+    )
     conn.execute(f"create table marts.mart_leak as {with_column('segment', chr(39) + '06 12 34 56 78' + chr(39))}")
-    report = run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS,
-                       rules=load_rules(rules_file))
+    report = run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS, rules=load_rules(rules_file))
     assert report.passed, report.summary()
     waived = [f for f in report.findings if f.excepted]
     assert waived and "Test codes" in waived[0].message
@@ -172,12 +202,18 @@ def warehouse(tmp_path):
 
 
 def publish(conn, published):
-    at = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 26, tzinfo=UTC)
     candidate = candidate_path(published, "r")
     rows = write_candidate(conn, candidate, run_id="r", k=K, published_at=at)
     try:
-        verify_candidate(conn, candidate, rows, lambda cat, schema: run_guard(
-            conn, catalog=cat, schema=schema, k=K, persons_total=PERSONS, target="published file"))
+        verify_candidate(
+            conn,
+            candidate,
+            rows,
+            lambda cat, schema: run_guard(
+                conn, catalog=cat, schema=schema, k=K, persons_total=PERSONS, target="published file"
+            ),
+        )
     except PublicationError:
         candidate.unlink(missing_ok=True)
         raise

@@ -32,8 +32,11 @@ print("done", flush=True)
 
 def run_loader(warehouse, place, kill_after: str | None = None, delay: float = 0.0) -> bool:
     """Run the loader in a real process; SIGKILL it once it announces ``kill_after``."""
-    proc = subprocess.Popen([sys.executable, "-c", LOADER, str(warehouse), place.source_url, str(place.web_dir)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOADER, str(warehouse), place.source_url, str(place.web_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     for line in proc.stdout:
         if kill_after and line.strip() == f"start {kill_after}":
             time.sleep(delay)
@@ -46,16 +49,25 @@ def run_loader(warehouse, place, kill_after: str | None = None, delay: float = 0
 def snapshot(warehouse) -> dict[str, list]:
     conn = duckdb.connect(str(warehouse), read_only=True)
     try:
-        present = {r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
-        out = {name: conn.execute(f"select * from raw.{name} order by all").fetchall()
-               for name in crm_tables() if name in present}
+        present = {
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        out = {
+            name: conn.execute(f"select * from raw.{name} order by all").fetchall()
+            for name in crm_tables()
+            if name in present
+        }
         if "web_sessions" not in present:
             return out
-        out["web_sessions"] = conn.execute("select * exclude (source_file, line_no) from raw.web_sessions "
-                                           "order by session_id").fetchall()
-        out["_load_state"] = conn.execute("select table_name, cursor_value, rows_loaded from raw._load_state "
-                                          "order by 1").fetchall()
+        out["web_sessions"] = conn.execute(
+            "select * exclude (source_file, line_no) from raw.web_sessions order by session_id"
+        ).fetchall()
+        out["_load_state"] = conn.execute(
+            "select table_name, cursor_value, rows_loaded from raw._load_state order by 1"
+        ).fetchall()
         return out
     finally:
         conn.close()
@@ -68,8 +80,9 @@ def reference(generated_source, tmp_path_factory):
     return snapshot(warehouse)
 
 
-@pytest.mark.parametrize("kill_after, delay", [("contacts", 0.05), ("consents", 0.02), ("quote_lines", 0.0),
-                                               ("web_sessions", 0.0)])
+@pytest.mark.parametrize(
+    "kill_after, delay", [("contacts", 0.05), ("consents", 0.02), ("quote_lines", 0.0), ("web_sessions", 0.0)]
+)
 def test_killed_mid_load_then_rerun_converges(generated_source, reference, tmp_path, kill_after, delay):
     warehouse = tmp_path / "w.duckdb"
     assert not run_loader(warehouse, generated_source, kill_after=kill_after, delay=delay)

@@ -55,9 +55,12 @@ def test_full_load_then_a_day_then_rerun_equals_the_source(source_copy, tmp_path
 def test_types_come_from_the_contract(source_copy, tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     load_all(source_copy, conn)
-    types = dict(conn.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
-        "and table_name = 'quotes'").fetchall())
+    types = dict(
+        conn.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
+            "and table_name = 'quotes'"
+        ).fetchall()
+    )
     assert types["quote_id"] == "BIGINT" and types["created_at"] == "TIMESTAMP"
     assert types["total_excl_tax_eur"] == "DECIMAL(12,2)"
 

@@ -3,9 +3,9 @@
 import dagster as dg
 from dagster import build_schedule_context
 
+from orchestration.definitions import defs
 from orchestration.defs.guard.checks import CHECK_NAME, mart_keys
 from orchestration.defs.nightly.schedules import nightly_schedule
-from orchestration.definitions import defs
 
 
 def test_definitions_load():

@@ -58,8 +58,12 @@ def test_generate_load_advance_reload(pg_url, tmp_path):
 
 def test_nightly_run_on_a_postgresql_crm(pg_url, tmp_path, environ):
     place = make_place(tmp_path / "run")
-    generate(GenerationParams(contacts=1200, seed=4, start=SMALL.start, end=SMALL.end, web_log_days=30),
-             pg_url, place.web_dir, overwrite=True)
+    generate(
+        GenerationParams(contacts=1200, seed=4, start=SMALL.start, end=SMALL.end, web_log_days=30),
+        pg_url,
+        place.web_dir,
+        overwrite=True,
+    )
     place = place.__class__(**{**place.__dict__, "source_url": pg_url})
     environ(place)
     result, reason = run_nightly(place)

@@ -35,8 +35,12 @@ def test_the_duckdb_function_is_the_same_hmac_and_keeps_nulls(key):
         "(null, 'x'), ('phone', null)) as t(d, v)"
     ).fetchall()
     raw = key.encode()
-    assert [r[0] for r in rows] == [pseudonym(raw, "contact", "12"), pseudonym(raw, "email", "élise@example.org"),
-                                    None, None]
+    assert [r[0] for r in rows] == [
+        pseudonym(raw, "contact", "12"),
+        pseudonym(raw, "email", "élise@example.org"),
+        None,
+        None,
+    ]
 
 
 def test_the_function_lives_in_memory_only(tmp_path):

@@ -1,6 +1,6 @@
 """Publication: write beside, verify, rename; history and rollback; readers never see a partial file."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import duckdb
@@ -25,8 +25,9 @@ def warehouse(tmp_path):
     path = tmp_path / "w.duckdb"
     conn = duckdb.connect(str(path))
     conn.execute("create schema marts")
-    conn.execute("create table marts.mart_a as select range as month, 10 as n_persons, false as is_suppressed "
-                 "from range(3)")
+    conn.execute(
+        "create table marts.mart_a as select range as month, 10 as n_persons, false as is_suppressed from range(3)"
+    )
     conn.execute("create schema raw")
     conn.execute("create table raw._load_state (table_name varchar, cursor_value timestamp)")
     conn.execute("insert into raw._load_state values ('contacts', '2026-11-25 22:00:00')")
@@ -37,7 +38,7 @@ def warehouse(tmp_path):
 def publish(conn, published, run_id, value=10, guard=lambda c, s: PASSING):
     conn.execute(f"update marts.mart_a set n_persons = {value}")
     candidate = candidate_path(published, run_id)
-    at = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
     rows = write_candidate(conn, candidate, run_id=run_id, k=5, published_at=at)
     verify_candidate(conn, candidate, rows, guard)
     install(candidate, published, published_at=at, run_id=run_id)
@@ -47,7 +48,8 @@ def value_of(path):
     conn = duckdb.connect(str(path), read_only=True)
     try:
         return conn.execute("select max(n_persons) from mart_a").fetchone()[0], conn.execute(
-            "select run_id, data_as_of from publication").fetchone()
+            "select run_id, data_as_of from publication"
+        ).fetchone()
     finally:
         conn.close()
 
@@ -99,4 +101,4 @@ def test_nothing_to_publish_is_an_error(tmp_path):
     conn = duckdb.connect(str(tmp_path / "empty.duckdb"))
     conn.execute("create schema marts")
     with pytest.raises(PublicationError, match="no mart"):
-        write_candidate(conn, tmp_path / "c.duckdb", run_id="r", k=5, published_at=datetime.now(timezone.utc))
+        write_candidate(conn, tmp_path / "c.duckdb", run_id="r", k=5, published_at=datetime.now(UTC))

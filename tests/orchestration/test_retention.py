@@ -14,13 +14,17 @@ NOW = datetime(2026, 11, 26, 2, 0, 0)
 def raw():
     conn = duckdb.connect()
     conn.execute("create schema raw")
-    conn.execute("create table raw.contacts (contact_id bigint, phone varchar, created_at timestamp, "
-                 "last_contact_at timestamp)")
-    conn.execute("create table raw.orders (order_id bigint, quote_id bigint, contact_id bigint, status varchar, "
-                 "cancelled_at timestamp, updated_at timestamp)")
+    conn.execute(
+        "create table raw.contacts (contact_id bigint, phone varchar, created_at timestamp, last_contact_at timestamp)"
+    )
+    conn.execute(
+        "create table raw.orders (order_id bigint, quote_id bigint, contact_id bigint, status varchar, "
+        "cancelled_at timestamp, updated_at timestamp)"
+    )
     conn.execute("create table raw.installations (order_id bigint, completed_at timestamp)")
-    conn.execute("create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, "
-                 "updated_at timestamp)")
+    conn.execute(
+        "create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, updated_at timestamp)"
+    )
     conn.execute("create table raw.consents (contact_id bigint, granted boolean, recorded_at timestamp)")
     conn.execute("create table raw.requests (contact_id bigint, created_at timestamp)")
     conn.execute("create table raw.web_sessions (session_id varchar, contact_id bigint, started_at timestamp)")
@@ -44,11 +48,13 @@ def test_cutoff_handles_month_ends():
 
 
 def test_prospects_are_kept_three_years_from_their_last_contact(raw):
-    raw.execute("insert into raw.contacts values "
-                "(1, null, '2022-01-01', '2023-11-25'),"   # last contact 3 years + 1 day ago: purged
-                "(2, null, '2022-01-01', '2023-11-27'),"   # 3 years - 1 day: kept
-                "(3, null, '2020-01-01', null),"           # collected 6 years ago, never again: purged
-                "(4, null, '2020-01-01', null)")           # a client: not a prospect
+    raw.execute(
+        "insert into raw.contacts values "
+        "(1, null, '2022-01-01', '2023-11-25'),"  # last contact 3 years + 1 day ago: purged
+        "(2, null, '2022-01-01', '2023-11-27'),"  # 3 years - 1 day: kept
+        "(3, null, '2020-01-01', null),"  # collected 6 years ago, never again: purged
+        "(4, null, '2020-01-01', null)"
+    )  # a client: not a prospect
     raw.execute("insert into raw.orders values (10, 1, 4, 'installee', null, '2020-02-01')")
     raw.execute("insert into raw.requests values (1, '2023-01-01'), (2, '2023-01-01')")
     result = apply_retention(raw, NOW)
@@ -59,8 +65,10 @@ def test_prospects_are_kept_three_years_from_their_last_contact(raw):
 
 def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
     raw.execute("insert into raw.contacts values (5, null, '2019-01-01', '2026-01-01'), (6, null, '2019-01-01', null)")
-    raw.execute("insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
-                "(60, 2, 6, 'installee', null, '2026-01-01')")
+    raw.execute(
+        "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
+        "(60, 2, 6, 'installee', null, '2026-01-01')"
+    )
     raw.execute("insert into raw.installations values (50, '2023-06-01'), (60, '2025-06-01')")
     raw.execute("insert into raw.consents values (5, true, '2019-01-01'), (6, true, '2019-01-01')")
     raw.execute("insert into raw.requests values (5, '2019-01-01'), (6, '2019-01-01')")
@@ -71,10 +79,13 @@ def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
 
 def test_billing_data_goes_ten_years_after_the_relationship(raw):
     raw.execute("insert into raw.contacts values (7, null, '2014-01-01', null), (8, null, '2014-01-01', null)")
-    raw.execute("insert into raw.orders values (70, 1, 7, 'installee', null, '2016-11-01'), "
-                "(80, 2, 8, 'installee', null, '2016-12-01')")
-    raw.execute("insert into raw.invoices values (700, 70, '2016-11-01', '2016-11-20'), "
-                "(800, 80, '2016-12-01', '2016-12-20')")
+    raw.execute(
+        "insert into raw.orders values (70, 1, 7, 'installee', null, '2016-11-01'), "
+        "(80, 2, 8, 'installee', null, '2016-12-01')"
+    )
+    raw.execute(
+        "insert into raw.invoices values (700, 70, '2016-11-01', '2016-11-20'), (800, 80, '2016-12-01', '2016-12-20')"
+    )
     apply_retention(raw, NOW)
     assert ids(raw, "orders") == [8] and ids(raw, "contacts") == [8]
 
@@ -82,11 +93,14 @@ def test_billing_data_goes_ten_years_after_the_relationship(raw):
 def test_oppositions_are_kept_three_years_from_collection(raw):
     raw.execute("insert into raw.contacts values (9, null, '2026-01-01', null)")
     raw.execute("insert into raw.orders values (90, 1, 9, 'planifiee', null, '2026-01-01')")
-    raw.execute("insert into raw.consents values (9, false, '2023-11-01'), (9, false, '2024-01-01'), "
-                "(9, true, '2020-01-01')")
+    raw.execute(
+        "insert into raw.consents values (9, false, '2023-11-01'), (9, false, '2024-01-01'), (9, true, '2020-01-01')"
+    )
     apply_retention(raw, NOW)
     assert raw.execute("select granted, recorded_at from raw.consents order by recorded_at").fetchall() == [
-        (True, datetime(2020, 1, 1)), (False, datetime(2024, 1, 1))]
+        (True, datetime(2020, 1, 1)),
+        (False, datetime(2024, 1, 1)),
+    ]
 
 
 def test_browsing_data_is_kept_thirteen_months(raw):

@@ -10,10 +10,23 @@ from orchestration.lib.web_sessions import load_web_sessions
 
 
 def session(sid: str, started: str, **extra) -> str:
-    record = {"session_id": sid, "started_at": started, "ip": "198.51.100.7", "user_agent": "UA",
-              "device": "mobile", "landing_page": "/", "referrer": None, "utm_source": "search",
-              "utm_medium": "cpc", "utm_campaign": "c", "pages": [{"path": "/", "at": started}],
-              "search_terms": ["pompe"], "duration_s": 30, "contact_id": None, "form": None}
+    record = {
+        "session_id": sid,
+        "started_at": started,
+        "ip": "198.51.100.7",
+        "user_agent": "UA",
+        "device": "mobile",
+        "landing_page": "/",
+        "referrer": None,
+        "utm_source": "search",
+        "utm_medium": "cpc",
+        "utm_campaign": "c",
+        "pages": [{"path": "/", "at": started}],
+        "search_terms": ["pompe"],
+        "duration_s": 30,
+        "contact_id": None,
+        "form": None,
+    }
     record.update(extra)
     return json.dumps(record)
 
@@ -31,13 +44,18 @@ def load(conn, folder, keep_from=date(2026, 1, 1)):
 
 def test_broken_lines_are_quarantined_with_reason_but_never_content(logs):
     secret_ip = "203.0.113.99"
-    (logs / "2026-11-20.jsonl").write_text("\n".join([
-        session("a", "2026-11-20T10:00:00Z"),
-        session("b", "2026-11-20T11:00:00Z", ip=secret_ip)[:40],
-        "<html>502</html>",
-        json.dumps({"started_at": "2026-11-20T12:00:00Z"}),
-        session("c", "2026-11-20T13:00:00Z"),
-    ]) + "\n")
+    (logs / "2026-11-20.jsonl").write_text(
+        "\n".join(
+            [
+                session("a", "2026-11-20T10:00:00Z"),
+                session("b", "2026-11-20T11:00:00Z", ip=secret_ip)[:40],
+                "<html>502</html>",
+                json.dumps({"started_at": "2026-11-20T12:00:00Z"}),
+                session("c", "2026-11-20T13:00:00Z"),
+            ]
+        )
+        + "\n"
+    )
     conn = duckdb.connect()
     result = load(conn, logs)
     assert (result.sessions_loaded, result.quarantined, result.lines_read) == (2, 3, 5)
@@ -68,7 +86,9 @@ def test_a_session_across_midnight_is_kept_once_from_the_later_file(logs):
     conn = duckdb.connect()
     load(conn, logs)
     assert conn.execute("select session_id, duration_s, source_file from raw.web_sessions order by 1").fetchall() == [
-        ("night", 900, "2026-11-21.jsonl"), ("z", 30, "2026-11-21.jsonl")]
+        ("night", 900, "2026-11-21.jsonl"),
+        ("z", 30, "2026-11-21.jsonl"),
+    ]
 
 
 def test_redelivering_the_later_file_without_the_session_keeps_the_earlier_copy(logs):
@@ -80,7 +100,9 @@ def test_redelivering_the_later_file_without_the_session_keeps_the_earlier_copy(
     later.write_text(session("z", "2026-11-21T08:00:00Z") + "\n")
     load(conn, logs)
     assert conn.execute("select session_id, source_file from raw.web_sessions order by 1").fetchall() == [
-        ("night", "2026-11-20.jsonl"), ("z", "2026-11-21.jsonl")]
+        ("night", "2026-11-20.jsonl"),
+        ("z", "2026-11-21.jsonl"),
+    ]
 
 
 def test_files_past_retention_are_not_loaded_and_odd_names_are_reported(logs):

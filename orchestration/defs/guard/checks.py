@@ -30,22 +30,28 @@ def check_results(report: GuardReport, keys: list[dg.AssetKey]) -> list[dg.Asset
         table = key.path[-1]
         findings = report.for_table(table)
         failures = [f for f in findings if not f.passed and not f.excepted]
-        results.append(dg.AssetCheckResult(
-            asset_key=key,
-            check_name=CHECK_NAME,
-            passed=bool(findings) and not failures,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=(
-                "All privacy rules passed." if findings and not failures
-                else ("The guard did not find this table in the marts schema." if not findings
-                      else "\n".join(f.message for f in failures))
-            ),
-            metadata={
-                "rules_checked": len(findings),
-                "failed": len(failures),
-                "failures": dg.MetadataValue.json([f.message for f in failures]),
-            },
-        ))
+        results.append(
+            dg.AssetCheckResult(
+                asset_key=key,
+                check_name=CHECK_NAME,
+                passed=bool(findings) and not failures,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=(
+                    "All privacy rules passed."
+                    if findings and not failures
+                    else (
+                        "The guard did not find this table in the marts schema."
+                        if not findings
+                        else "\n".join(f.message for f in failures)
+                    )
+                ),
+                metadata={
+                    "rules_checked": len(findings),
+                    "failed": len(failures),
+                    "failures": dg.MetadataValue.json([f.message for f in failures]),
+                },
+            )
+        )
     return results
 
 
@@ -64,15 +70,21 @@ def defs() -> dg.Definitions:
             conn = connect(settings.warehouse_path)
             try:
                 report = run_guard(
-                    conn, catalog=conn.execute("select current_database()").fetchone()[0], schema="marts",
-                    k=settings.min_cell_size, persons_total=persons_total(conn), target="warehouse",
+                    conn,
+                    catalog=conn.execute("select current_database()").fetchone()[0],
+                    schema="marts",
+                    k=settings.min_cell_size,
+                    persons_total=persons_total(conn),
+                    target="warehouse",
                 )
                 record(conn, context.run.run_id, report)
             finally:
                 conn.close()
         unregistered = sorted(set(report.tables) - {k.path[-1] for k in keys})
         if unregistered:
-            context.log.warning(f"Tables in the marts schema that dbt does not manage (checked at publication): {unregistered}")
+            context.log.warning(
+                f"Tables in the marts schema that dbt does not manage (checked at publication): {unregistered}"
+            )
         context.log.info(report.summary())
         yield from check_results(report, keys)
 

@@ -5,8 +5,7 @@ retention: load every CRM table (incremental, per-table transactions), load the 
 log files, forget the persons whose erasure the CRM executed, apply the retention rules.
 """
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -15,14 +14,20 @@ from orchestration.lib.compaction import mark_needed
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import SchemaDriftError, ensure_state, load_table, open_reader
 from orchestration.lib.forgetting import apply_erasures
-from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.pseudonymisation import load_key
+from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.retention import RULES, apply_retention, cutoff
 from orchestration.lib.warehouse import writing
 from orchestration.lib.web_sessions import load_web_sessions
 
 RAW_GROUP = "raw"
 WEB_SESSIONS_KEY = dg.AssetKey(["raw", "web_sessions"])
+
+
+class RawLayerConfig(dg.Config):
+    """``full_refresh``: reload every CRM table and every log file from scratch."""
+
+    full_refresh: bool = False
 
 
 def raw_key(table: str) -> dg.AssetKey:
@@ -39,18 +44,22 @@ def _raw_specs() -> list[dg.AssetSpec]:
         )
         for name in crm_tables()
     ]
-    specs.append(dg.AssetSpec(
-        WEB_SESSIONS_KEY, group_name=RAW_GROUP, kinds={"duckdb", "json"},
-        description="The website's session logs, one row per session (browsing data; 13 months).",
-    ))
+    specs.append(
+        dg.AssetSpec(
+            WEB_SESSIONS_KEY,
+            group_name=RAW_GROUP,
+            kinds={"duckdb", "json"},
+            description="The website's session logs, one row per session (browsing data; 13 months).",
+        )
+    )
     return specs
 
 
 @dg.multi_asset(specs=_raw_specs(), name="raw_layer")
-def raw_layer(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehouse: WarehouseResource):
     settings = warehouse.settings()
     load_key()  # the run refuses to start without the pseudonymisation key
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     failures: list[str] = []
     forgotten_rows: dict[str, int] = {}
     with writing(settings.warehouse_path) as conn:
@@ -61,14 +70,14 @@ def raw_layer(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         try:
             for spec in crm_tables().values():
                 try:
-                    loads[spec.name] = load_table(conn, reader, spec)
+                    loads[spec.name] = load_table(conn, reader, spec, full_refresh=config.full_refresh)
                 except SchemaDriftError as exc:
                     context.log.error(str(exc))
                     failures.append(str(exc))
         finally:
             reader.close()
         web = load_web_sessions(
-            conn, settings.web_sessions_dir, keep_from=cutoff(now, 13).date()
+            conn, settings.web_sessions_dir, keep_from=cutoff(now, 13).date(), full_refresh=config.full_refresh
         )
         erased = apply_erasures(conn)
         retained = apply_retention(conn, now)

@@ -46,12 +46,14 @@ def defs() -> dg.Definitions:
             if not needed:
                 return dg.MaterializeResult(metadata={"compacted": False})
             result = compact(settings.warehouse_path)
-        return dg.MaterializeResult(metadata={
-            "compacted": True,
-            "bytes_before": result.bytes_before,
-            "bytes_after": result.bytes_after,
-            "seconds": round(result.seconds, 2),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "compacted": True,
+                "bytes_before": result.bytes_before,
+                "bytes_after": result.bytes_after,
+                "seconds": round(result.seconds, 2),
+            }
+        )
 
     @dg.asset(
         key=PUBLISHED_KEY,
@@ -68,14 +70,22 @@ def defs() -> dg.Definitions:
         with writer_lock(settings.warehouse_path):
             conn = connect(settings.warehouse_path)
             try:
-                rows = write_candidate(conn, candidate, run_id=context.run_id, k=settings.min_cell_size,
-                                       published_at=published_at)
+                rows = write_candidate(
+                    conn, candidate, run_id=context.run_id, k=settings.min_cell_size, published_at=published_at
+                )
                 persons = persons_total(conn)
                 identifiers = IdentifierSet(conn, load_rules())
 
                 def guard(catalog: str, schema: str):
-                    report = run_guard(conn, catalog=catalog, schema=schema, k=settings.min_cell_size,
-                                       persons_total=persons, target="published file", identifiers=identifiers)
+                    report = run_guard(
+                        conn,
+                        catalog=catalog,
+                        schema=schema,
+                        k=settings.min_cell_size,
+                        persons_total=persons,
+                        target="published file",
+                        identifiers=identifiers,
+                    )
                     record(conn, context.run_id, report)
                     return report
 
@@ -92,12 +102,14 @@ def defs() -> dg.Definitions:
                 conn.close()
             install(candidate, settings.published_path, published_at=published_at, run_id=context.run_id)
         context.log.info(report.summary())
-        return dg.MaterializeResult(metadata={
-            "path": str(settings.published_path),
-            "tables": len(rows),
-            "rows": sum(rows.values()),
-            "rows_per_mart": dg.MetadataValue.json(rows),
-            "seconds": round(time.perf_counter() - started, 2),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(settings.published_path),
+                "tables": len(rows),
+                "rows": sum(rows.values()),
+                "rows_per_mart": dg.MetadataValue.json(rows),
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
 
     return dg.Definitions(assets=[warehouse_compaction, published_marts])

@@ -53,10 +53,12 @@ def defs() -> dg.Definitions:
 
     return dg.Definitions(
         assets=[dbt_models],
-        resources={"dbt": DbtCliResource(
-            project_dir=project,
-            profiles_dir=str(project.project_dir),
-            # The dbt of this environment, even when its bin/ is not on PATH (cron, systemd).
-            dbt_executable=shutil.which("dbt") or str(Path(sys.executable).with_name("dbt")),
-        )},
+        resources={
+            "dbt": DbtCliResource(
+                project_dir=project,
+                profiles_dir=str(project.project_dir),
+                # The dbt of this environment, even when its bin/ is not on PATH (cron, systemd).
+                dbt_executable=shutil.which("dbt") or str(Path(sys.executable).with_name("dbt")),
+            )
+        },
     )
