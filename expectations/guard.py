@@ -616,9 +616,3 @@ def lone_suppressed_lines(df: pd.DataFrame, rules: Rules | None = None) -> dict[
             counts = pd.Series([keyed["_s"].sum()])
         out[dim] = int((counts == 1).sum())
     return out
-
-
-def check_names_pattern(name: str, rules: Rules | None = None) -> list[str]:
-    """The name rules a column name breaks (for docs and tests)."""
-    rules = rules or load_rules()
-    return [rule for rule, pattern in rules.column_names if re.search(pattern, name.lower())]

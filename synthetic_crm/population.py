@@ -190,10 +190,6 @@ def _round2(x: np.ndarray) -> np.ndarray:
     return np.round(x, 2)
 
 
-def _take(frame: Frame, mask_or_index: np.ndarray) -> Frame:
-    return {k: v[mask_or_index] for k, v in frame.items()}
-
-
 # Row references inside a cycle, and the table they point into.
 _ROW_REFS = {"quote_row": "quotes", "order_row": "orders", "invoice_row": "invoices"}
 
@@ -551,8 +547,8 @@ def _pii_message(rng: np.random.Generator, contacts: Frame, rows: np.ndarray) ->
     email_in = join(
         "Vous pouvez m'écrire à ",
         np.where(
-            contacts["email"][rows] == None,
-            "moi@example.org",  # noqa: E711
+            np.equal(contacts["email"][rows], None),
+            "moi@example.org",
             contacts["email"][rows],
         ),
     )

@@ -308,11 +308,6 @@ class Projector:
         owner = np.asarray(owner, dtype=np.int64)
         return np.where(owner >= 0, self.erased_at[np.maximum(owner, 0)], NEVER)
 
-    def erasures_between(self, after: int, until: int) -> np.ndarray:
-        """Contact ids whose erasure was executed in (after, until]."""
-        ids = np.flatnonzero((self.erased_at > after) & (self.erased_at <= until))
-        return ids.astype(np.int64)
-
     def visible(self, frame: Frame, at: int, born: str = "t_created") -> np.ndarray:
         keep = frame[born] <= at
         if "owner" in frame:
@@ -367,8 +362,8 @@ class Projector:
             owner = (
                 frame["owner"]
                 if table == "requests"
-                else np.where(np.asarray(frame["contact_id"], dtype=object) == None, -1, frame["owner"])
-            )  # noqa: E711
+                else np.where(np.equal(np.asarray(frame["contact_id"], dtype=object), None), -1, frame["owner"])
+            )
             sel = (frame["t_created"] <= at) & (owner >= base) & (owner <= base + len(last) - 1)
             np.maximum.at(last, owner[sel].astype(np.int64) - base, frame["t_created"][sel])
         return last[contact_ids - base]
@@ -396,7 +391,7 @@ class Projector:
             (f["t_refused"], "refuse"),
             (f["t_expired"], "expire"),
         )
-        typo = (status == "signe") & (f["status_typo"] != None)  # noqa: E711
+        typo = (status == "signe") & (np.not_equal(f["status_typo"], None))
         status[typo] = f["status_typo"][typo]
         return {
             **f,
@@ -421,7 +416,7 @@ class Projector:
             (f["t_completed"], "installee"),
             (f["t_cancelled"], "annulee"),
         )
-        typo = f["status_typo"] != None  # noqa: E711
+        typo = np.not_equal(f["status_typo"], None)
         status[typo] = f["status_typo"][typo]
         return {
             **f,
@@ -454,7 +449,7 @@ class Projector:
             (settled, "payee"),
             (f["t_cancelled"], "annulee"),
         )
-        typo = f["status_typo"] != None  # noqa: E711
+        typo = np.not_equal(f["status_typo"], None)
         status[typo] = f["status_typo"][typo]
         year = f["t_created"].astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
         number = join("F", year.astype(str).astype(object), "-", zfill(f["id"], 6))
@@ -502,7 +497,7 @@ class Projector:
         decided = f["t_decided"] <= at
         status = np.where(decided, np.where(f["refused"], "refusee", "accordee"), "deposee").astype(object)
         status[f["t_paid"] <= at] = "versee"
-        typo = (status == "deposee") & (f["status_typo"] != None)  # noqa: E711
+        typo = (status == "deposee") & (np.not_equal(f["status_typo"], None))
         status[typo] = f["status_typo"][typo]
         granted = np.asarray(f["granted_eur"], dtype=object).copy()
         granted[~decided] = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -224,7 +223,3 @@ def rollback(published: Path, run_id: str) -> PublishedFile:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def elapsed(started: float) -> float:
-    return time.perf_counter() - started

@@ -30,10 +30,6 @@ class MgreenTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or "reference"
 
 
-def is_mart(dbt_resource_props: Mapping[str, Any]) -> bool:
-    return dbt_resource_props["resource_type"] == "model" and dbt_resource_props["fqn"][1:2] == ["marts"]
-
-
 TRANSLATOR = MgreenTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
