@@ -36,7 +36,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm tests benchmarks
 
 dev: $(MANIFEST)  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster} $(BIN)/dagster dev -m orchestration.definitions
+	@export DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster}; mkdir -p $$DAGSTER_HOME; \
+	  [ -f $$DAGSTER_HOME/dagster.yaml ] || printf 'telemetry:\n  enabled: false\n' > $$DAGSTER_HOME/dagster.yaml; \
+	  $(BIN)/dagster dev -m orchestration.definitions
 
 dashboards: $(INSTALLED)
 	$(BIN)/mgreen dashboards
