@@ -88,14 +88,9 @@ client_months as (
     inner join months on months.month = activity.month
     where clients.first_order_month <= activity.month
 
-    union all
-
-    select clients.person_key, clients.departement, months.month, 'clients_cumules' as measure
-    from clients inner join months on months.month >= clients.first_order_month
-
 ),
 
-aggregated as (
+counted as (
 
     select
         month,
@@ -104,6 +99,34 @@ aggregated as (
         count(distinct person_key) as n_persons
     from client_months
     group by month, measure, grouping sets ((departement), ())
+
+),
+
+cumulated as (
+
+    -- Each client is new in exactly one month: the clients to date are the running sum of
+    -- new clients, month after month (no need to repeat every client in every month).
+    select
+        months.month,
+        'clients_cumules' as measure,
+        departements.departement,
+        sum(coalesce(new_clients.n_persons, 0)) over (
+            partition by departements.departement order by months.month rows between unbounded preceding and current row
+        ) as n_persons
+    from months
+    cross join (select distinct departement from counted where measure = 'nouveaux_clients') as departements
+    left join counted as new_clients
+        on new_clients.month = months.month
+        and new_clients.departement = departements.departement
+        and new_clients.measure = 'nouveaux_clients'
+
+),
+
+aggregated as (
+
+    select month, measure, departement, n_persons from counted
+    union all
+    select month, measure, departement, n_persons from cumulated where n_persons > 0
 
 ),
 
