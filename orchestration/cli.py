@@ -164,7 +164,12 @@ def dashboards(port: int, headless: bool) -> None:
         _fail(f"Nothing published yet at {settings.published_path}: run `mgreen run` first.")
     os.environ.update(settings.as_environment())
     os.environ.setdefault("MGREEN_DASHBOARD_AUTH_FILE", str(DATA_DIR / "dashboards" / "auth.yaml"))
-    args = [
+    sys.exit(subprocess.call(streamlit_command(port, headless)))
+
+
+def streamlit_command(port: int, headless: bool = True) -> list[str]:
+    """The command that serves the dashboards (also used by the browser test)."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -179,7 +184,6 @@ def dashboards(port: int, headless: bool) -> None:
         "--client.toolbarMode",
         "viewer",
     ]
-    sys.exit(subprocess.call(args))
 
 
 @main.command()

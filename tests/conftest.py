@@ -108,8 +108,14 @@ def published_place(tmp_path_factory, generated_source: Place) -> Place:
     place.sqlite.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(generated_source.sqlite, place.sqlite)
     shutil.copytree(generated_source.web_dir, place.web_dir)
+    run_in_place(place)
+    return place
+
+
+def run_in_place(place: Place, k: int = 5) -> None:
+    """The nightly job with the place's settings (session fixtures cannot use monkeypatch)."""
     saved = dict(os.environ)
-    os.environ.update(place.environ())
+    os.environ.update(place.environ(k))
     os.environ["DAGSTER_HOME"] = str(place.root / "dagster")
     try:
         result, reason = run_nightly(place)
@@ -117,7 +123,6 @@ def published_place(tmp_path_factory, generated_source: Place) -> Place:
         os.environ.clear()
         os.environ.update(saved)
     assert result.success, reason
-    return place
 
 
 def table_rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -6,7 +6,6 @@ Screenshots of every page are saved under artifacts/screenshots for review.
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.request import urlopen
@@ -14,7 +13,8 @@ from urllib.request import urlopen
 import pytest
 
 from dashboards.lib.auth import write_demo_auth_file
-from orchestration.project import DASHBOARDS_DIR, REPO_ROOT
+from orchestration.cli import streamlit_command
+from orchestration.project import REPO_ROOT
 from tests.conftest import require_binary
 
 pytestmark = pytest.mark.browser
@@ -48,21 +48,7 @@ def server(published_place, tmp_path_factory):
         "MGREEN_DASHBOARD_AUTH_FILE": str(auth),
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(DASHBOARDS_DIR / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--client.toolbarMode",
-            "viewer",
-        ],
+        streamlit_command(port),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

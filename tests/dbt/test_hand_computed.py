@@ -25,7 +25,7 @@ from decimal import Decimal
 import pytest
 
 from synthetic_crm.source import schema_statements
-from tests.conftest import make_place, run_nightly, table_rows
+from tests.conftest import make_place, run_in_place, table_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -245,8 +245,6 @@ ROWS = {
 
 @pytest.fixture(scope="module")
 def hand_run(tmp_path_factory):
-    import os
-
     place = make_place(tmp_path_factory.mktemp("hand"))
     place.sqlite.parent.mkdir(parents=True, exist_ok=True)
     place.web_dir.mkdir(parents=True, exist_ok=True)
@@ -258,15 +256,7 @@ def hand_run(tmp_path_factory):
         conn.executemany(f"insert into {table} values ({marks})", rows)
     conn.commit()
     conn.close()
-    saved = dict(os.environ)
-    os.environ.update(place.environ(k=2))
-    os.environ["DAGSTER_HOME"] = str(place.root / "dagster")
-    try:
-        result, reason = run_nightly(place)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    assert result.success, reason
+    run_in_place(place, k=2)
     return place
 
 
