@@ -36,9 +36,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm tests benchmarks
 
 dev: $(MANIFEST)  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
-	@export DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster}; mkdir -p $$DAGSTER_HOME; \
-	  [ -f $$DAGSTER_HOME/dagster.yaml ] || printf 'telemetry:\n  enabled: false\n' > $$DAGSTER_HOME/dagster.yaml; \
-	  $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/mgreen dev
 
 dashboards: $(INSTALLED)
 	$(BIN)/mgreen dashboards

@@ -228,6 +228,18 @@ def demo(contacts: int, serve: bool, port: int) -> None:
 
 
 @main.command()
+def dev() -> None:
+    """Dagster's UI (asset graph, checks, schedule) with the same configuration as `mgreen run`."""
+    os.environ.update(_settings().as_environment())
+    _dagster_home()
+    ensure_dbt_manifest()
+    os.execv(
+        str(Path(sys.executable).with_name("dagster")),
+        ["dagster", "dev", "-m", "orchestration.definitions"],
+    )
+
+
+@main.command()
 def publications() -> None:
     """List the current publication and those kept for rollback."""
     from orchestration.lib.publication import list_publications

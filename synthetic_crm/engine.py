@@ -27,6 +27,7 @@ from synthetic_crm.population import (
     BlockContext,
     BlockSpec,
     Frame,
+    concat_frames,
     products_frame,
     simulate_block,
     staff_frame,
@@ -98,7 +99,7 @@ def _base_days(params: GenerationParams) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _day_rate(params: GenerationParams, days: np.ndarray) -> np.ndarray:
-    base_days, base_w = _base_days(params)
+    _, base_w = _base_days(params)
     return params.contacts * day_weights(days, _epoch_day(params.start)) / base_w.sum()
 
 
@@ -148,20 +149,13 @@ def build_world(params: GenerationParams, as_of: date, progress: Progress = lamb
         if spec.tag == (0,):
             progress(f"population of {len(spec.created):,} contacts drawn in {time.perf_counter() - t:.1f} s")
 
-    population = {t: _concat([b[t] for b in blocks]) for t in BLOCK_TABLES}
+    population = {t: concat_frames([b[t] for b in blocks]) for t in BLOCK_TABLES}
     population["staff"] = staff_frame(params.seed, pools, n_reps, n_techs, start_ts)
     population["products"] = products_frame(start_ts - 30 * DAY)
     all_days = np.arange(_epoch_day(params.start) - 1, _epoch_day(as_of) + 1)
     rates = _day_rate(params, all_days)
     day_rate = {date(1970, 1, 1) + timedelta(days=int(d)): float(r) for d, r in zip(all_days, rates)}
     return World(params, pools, population, day_rate)
-
-
-def _concat(frames: list[Frame]) -> Frame:
-    frames = [f for f in frames if f]
-    if not frames:
-        return {}
-    return {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
 
 
 def _anonymous_sessions(world: World, day: date) -> int:

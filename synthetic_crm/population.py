@@ -162,10 +162,12 @@ class BlockContext:
     n_technicians: int = 6
 
 
-def _rng(seed: int, tag: tuple[int, ...], stream: str) -> np.random.Generator:
-    # One independent stream per table, so that changing one table's model leaves the others.
+def stream_rng(seed: int, tag: tuple[int, ...], stream: str) -> np.random.Generator:
+    """An independent random stream per (seed, tag, name): changing one table's model, or one
+    day's logs, leaves the others' draws as they were."""
     salt = int.from_bytes(stream.encode()[:8].ljust(8, b"\0"), "little")
     return np.random.default_rng(np.random.SeedSequence([seed, salt, *tag]))
+
 
 
 def _choice(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
@@ -203,11 +205,12 @@ def _concat_cycles(first: dict[str, Frame], second: dict[str, Frame]) -> dict[st
             if col in shifted and parent in first:
                 ref = shifted[col]
                 shifted[col] = np.where(ref >= 0, ref + len(first[parent]["contact_row"]), ref)
-        merged[table] = _concat([first[table], shifted])
+        merged[table] = concat_frames([first[table], shifted])
     return merged
 
 
-def _concat(frames: list[Frame]) -> Frame:
+def concat_frames(frames: list[Frame]) -> Frame:
+    """Stack frames with the same columns (empty frames skipped)."""
     frames = [f for f in frames if f]
     if not frames:
         return {}
@@ -219,7 +222,7 @@ def _concat(frames: list[Frame]) -> Frame:
 
 
 def staff_frame(seed: int, pools: Pools, n_reps: int, n_techs: int, hired_from: int) -> Frame:
-    rng = _rng(seed, (), "staff")
+    rng = stream_rng(seed, (), "staff")
     n = n_reps + n_techs
     female = rng.random(n) < 0.4
     first = np.where(
@@ -270,7 +273,7 @@ def simulate_block(
     """Draw every lifecycle of one block of contacts; returns a Frame per table."""
     t0 = spec.created
     out: dict[str, Frame] = {}
-    r = lambda stream: _rng(seed, spec.tag, stream)  # noqa: E731
+    r = lambda stream: stream_rng(seed, spec.tag, stream)  # noqa: E731
 
     contacts = _contacts(r("contacts"), pools, t0, dirty, spec.id_offsets["contacts"])
     out["contacts"] = contacts
@@ -318,7 +321,7 @@ def simulate_block(
     }
 
     out.update(_concat_cycles(cycle1, cycle2))
-    out["requests"] = _concat([requests, extra_requests])
+    out["requests"] = concat_frames([requests, extra_requests])
 
     # Ids in creation order, then references resolved from rows to ids.
     _finalise_ids(out, spec.id_offsets, dirty, r("ids"))

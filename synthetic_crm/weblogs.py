@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from synthetic_crm import catalogue as cat
 from synthetic_crm.identifiers import hex_ids, ipv4s, ipv6s
 from synthetic_crm.pools import Pools
+from synthetic_crm.population import stream_rng
 from synthetic_crm.timeline import DAY, day_start
 
 MAX_PAGES = 15
@@ -49,8 +50,7 @@ class WebDay:
 
 
 def _rng(seed: int, day: date, stream: str) -> np.random.Generator:
-    salt = int.from_bytes(stream.encode()[:8].ljust(8, b"\0"), "little")
-    return np.random.default_rng(np.random.SeedSequence([seed, salt, day.toordinal()]))
+    return stream_rng(seed, (day.toordinal(),), stream)
 
 
 def _json_pool(values) -> np.ndarray:

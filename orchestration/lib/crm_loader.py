@@ -52,7 +52,8 @@ class CrmReader(Protocol):
 
 
 class _AdbcReader:
-    placeholder = "?"
+    # How each engine spells the cursor bound (a bind parameter, typed where needed).
+    cursor_bound = "?"
 
     def __init__(self, conn):
         self.conn = conn
@@ -66,10 +67,10 @@ class _AdbcReader:
             cur.close()
 
     def read(self, table: str, columns: tuple[str, ...], since: str | None) -> pa.Table:
-        cols = ", ".join(f"cast({c} as {self.text_type}) as {c}" for c in columns)
+        cols = ", ".join(f"cast({c} as text) as {c}" for c in columns)
         if since is None:
             return self._query(f"select {cols} from {table}")
-        return self._query(f"select {cols} from {table} where {self.cursor_expr} >= {self.placeholder}", (since,))
+        return self._query(f"select {cols} from {table} where updated_at >= {self.cursor_bound}", (since,))
 
     def keys(self, table: str, key: tuple[str, ...]) -> pa.Table:
         return self._query(f"select {', '.join(key)} from {table}")
@@ -79,9 +80,6 @@ class _AdbcReader:
 
 
 class SqliteReader(_AdbcReader):
-    text_type = "text"
-    cursor_expr = "updated_at"
-
     def __init__(self, path: Path):
         import adbc_driver_sqlite.dbapi as adbc
 
@@ -97,20 +95,12 @@ class SqliteReader(_AdbcReader):
 
 
 class PostgresReader(_AdbcReader):
-    text_type = "text"
-    cursor_expr = "updated_at"
-    placeholder = "$1"
+    cursor_bound = "$1::timestamp"
 
     def __init__(self, uri: str):
         import adbc_driver_postgresql.dbapi as adbc
 
         super().__init__(_connect_with_retries(adbc.connect, uri))
-
-    def read(self, table: str, columns: tuple[str, ...], since: str | None) -> pa.Table:
-        cols = ", ".join(f"{c}::text as {c}" for c in columns)
-        if since is None:
-            return self._query(f"select {cols} from {table}")
-        return self._query(f"select {cols} from {table} where updated_at >= $1::timestamp", (since,))
 
     def columns(self, table: str) -> list[str]:
         rows = self._query(

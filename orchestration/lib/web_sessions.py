@@ -74,8 +74,8 @@ def _sha256(path: Path) -> str:
 BATCH_FILES = 64
 
 
-def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int, int]:
-    """Replace these files' rows (inside the caller's transaction); returns lines, sessions, quarantined."""
+def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int]:
+    """Replace these files' rows (inside the caller's transaction); returns lines read, quarantined."""
     conn.execute(
         "create or replace temp table _batch_files (source_file varchar, file_day date, sha256 varchar, size_bytes bigint)"
     )
@@ -163,12 +163,9 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, s
         """
     )
     lines, bad = conn.execute("select count(*), count(reason) from _checked").fetchone()
-    sessions = conn.execute(
-        f"select count(*) from {SESSIONS_TABLE} where source_file in (select source_file from _batch_files)"
-    ).fetchone()[0]
     for table in ("_lines", "_checked", "_batch_files"):
         conn.execute(f"drop table {table}")
-    return int(lines), int(sessions), int(bad)
+    return int(lines), int(bad)
 
 
 def load_web_sessions(
@@ -222,7 +219,7 @@ def load_web_sessions(
         batch = [(files[name][0], files[name][1], to_load[name]) for name in ordered[i : i + BATCH_FILES]]
         conn.execute("begin transaction")
         try:
-            lines, _, bad = _load_files(conn, batch)
+            lines, bad = _load_files(conn, batch)
             conn.execute("commit")
         except BaseException:
             conn.execute("rollback")
