@@ -169,7 +169,6 @@ def stream_rng(seed: int, tag: tuple[int, ...], stream: str) -> np.random.Genera
     return np.random.default_rng(np.random.SeedSequence([seed, salt, *tag]))
 
 
-
 def _choice(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
     keys = np.array(list(weights), dtype=object)
     p = np.array(list(weights.values()), dtype=float)
