@@ -60,13 +60,13 @@ def run_id_of(output: str) -> str:
 
 
 def compiled_sql_baseline(warehouse: Path, copy: Path, env: dict[str, str]) -> float:
-    """The SQL dbt ran (target/runs/run: models' DDL and data tests' queries), executed in
+    """The SQL dbt ran (the warehouse's dbt-target/run: models' DDL and data tests' queries), executed in
     dependency order in one DuckDB connection, without dbt or Dagster. Unit tests, which need
     dbt's fixtures, are dbt's own cost."""
     from orchestration.lib.pseudonymisation import register_pseudonymiser
 
     project = REPO / "dbt_project"
-    target = project / "target" / "runs"
+    target = warehouse.parent / "dbt-target"
     results = json.loads((target / "run_results.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     executed = [r["unique_id"] for r in results["results"] if r["unique_id"].split(".")[0] in ("model", "test")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from pathlib import Path
@@ -29,3 +30,25 @@ def _dbt_project(project_dir: Path):
     from dagster_dbt import DbtProject
 
     return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+
+# Materialisations dbt recreates from their inputs on every run.
+_REBUILT_MATERIALIZATIONS = frozenset({"table", "view", "ephemeral"})
+
+
+def dbt_rebuilt_schemas() -> tuple[str, ...]:
+    """Schemas holding only dbt models that every run rebuilds (tables and views): what the
+    compaction may drop instead of copying. A schema with anything else of dbt's (a seed, an
+    incremental model, a snapshot) is kept."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    rebuilt: set[str] = set()
+    kept: set[str] = set()
+    for node in [*manifest["nodes"].values(), *manifest.get("snapshots", {}).values()]:
+        if node["resource_type"] not in ("model", "seed", "snapshot"):
+            continue
+        materialized = node.get("config", {}).get("materialized")
+        if node["resource_type"] == "model" and materialized in _REBUILT_MATERIALIZATIONS:
+            rebuilt.add(node["schema"])
+        else:
+            kept.add(node["schema"])
+    return tuple(sorted(rebuilt - kept))

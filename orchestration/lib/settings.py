@@ -58,6 +58,13 @@ class Settings:
             min_cell_size=k,
         )
 
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's artifacts of the nightly runs on this warehouse (no data, no key): one folder
+        per warehouse, so that its partial-parse state and run results are not overwritten by
+        runs on another warehouse (tests, benchmarks)."""
+        return self.warehouse_path.parent / "dbt-target"
+
     def as_environment(self) -> dict[str, str]:
         """The same settings, absolute, for a child process such as dbt."""
         return {

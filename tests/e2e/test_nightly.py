@@ -260,13 +260,16 @@ def test_the_key_is_nowhere_but_the_environment(published_place):
         published_place.warehouse,
         published_place.published,
         *(DBT_PROJECT_DIR / "target").rglob("*"),
+        *(published_place.warehouse.parent / "dbt-target").rglob("*"),
         *(DBT_PROJECT_DIR / "logs").rglob("*"),
         *(published_place.root / "dagster").rglob("*"),
     ]:
         if path.is_file():
             assert needle not in path.read_bytes(), path
     compiled = [
-        p for p in (DBT_PROJECT_DIR / "target" / "runs").rglob("stg_crm__contacts.sql") if p.parent.name == "crm"
+        p
+        for p in (published_place.warehouse.parent / "dbt-target").rglob("stg_crm__contacts.sql")
+        if p.parent.name == "crm"
     ]
     assert compiled and all("mgreen_pseudonym('contact'" in p.read_text() for p in compiled)
 

@@ -23,11 +23,18 @@ def test_every_mart_of_the_dbt_project_has_a_blocking_privacy_check():
         assert graph.get_check_spec(check).blocking, key
 
 
-def test_publication_waits_for_every_mart_and_the_compaction():
+def test_publication_waits_for_every_mart():
     graph = defs().resolve_asset_graph()
     parents = graph.get(dg.AssetKey(["published", "marts"])).parent_keys
     assert set(mart_keys()) <= parents
-    assert dg.AssetKey(["ops", "warehouse_compaction"]) in parents
+
+
+def test_compaction_runs_after_the_raw_layer_and_before_dbt():
+    graph = defs().resolve_asset_graph()
+    compaction = dg.AssetKey(["ops", "warehouse_compaction"])
+    assert {dg.AssetKey(["raw", "contacts"]), dg.AssetKey(["raw", "web_sessions"])} <= graph.get(compaction).parent_keys
+    for model in ("stg_crm__contacts", "stg_web__sessions", "stg_crm__privacy_requests"):
+        assert compaction in graph.get(dg.AssetKey(["staging", model])).parent_keys, model
 
 
 def test_raw_tables_feed_dbt_sources():

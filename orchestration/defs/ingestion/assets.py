@@ -3,6 +3,8 @@
 One step, so that the raw tables dbt reads are always the state after erasures and
 retention: load every CRM table (incremental, per-table transactions), load the session
 log files, forget the persons whose erasure the CRM executed, apply the retention rules.
+Then, before dbt, the warehouse file is compacted when something was forgotten
+(``lib/compaction.py``).
 """
 
 from datetime import UTC, datetime
@@ -10,18 +12,20 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.compaction import mark_needed
+from orchestration.lib.compaction import compact, is_needed, mark_needed
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import SchemaDriftError, ensure_state, load_table, open_reader
 from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.pseudonymisation import load_key
 from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.retention import RULES, apply_retention, cutoff
-from orchestration.lib.warehouse import writing
+from orchestration.lib.warehouse import connect, writer_lock, writing
+from orchestration.project import dbt_rebuilt_schemas
 from orchestration.lib.web_sessions import load_web_sessions
 
 RAW_GROUP = "raw"
 WEB_SESSIONS_KEY = dg.AssetKey(["raw", "web_sessions"])
+COMPACTION_KEY = dg.AssetKey(["ops", "warehouse_compaction"])
 
 
 class RawLayerConfig(dg.Config):
@@ -132,3 +136,40 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
         raise dg.Failure(
             description="The CRM no longer matches the contract; these tables were not loaded:\n" + "\n".join(failures)
         )
+
+
+@dg.asset(
+    key=COMPACTION_KEY,
+    deps=[spec.key for spec in _raw_specs()],
+    group_name=RAW_GROUP,
+    kinds={"duckdb"},
+    description=(
+        "Rewrites the warehouse file after rows were forgotten, so no deleted value stays in free blocks; "
+        "the layers dbt rebuilds are dropped rather than copied, and rebuilt in the fresh file."
+    ),
+)
+def warehouse_compaction(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    with writer_lock(settings.warehouse_path):
+        conn = connect(settings.warehouse_path)
+        try:
+            needed = is_needed(conn)
+        finally:
+            conn.close()
+        if not needed:
+            return dg.MaterializeResult(metadata={"compacted": False})
+        rebuilt = dbt_rebuilt_schemas()
+        result = compact(settings.warehouse_path, rebuilt_schemas=rebuilt)
+    context.log.info(
+        f"Compacted the warehouse: {result.bytes_before:,} -> {result.bytes_after:,} bytes in {result.seconds:.1f} s "
+        f"(dropped for dbt to rebuild: {', '.join(rebuilt) or 'nothing'})."
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "compacted": True,
+            "bytes_before": result.bytes_before,
+            "bytes_after": result.bytes_after,
+            "dropped_schemas": dg.MetadataValue.json(list(rebuilt)),
+            "seconds": round(result.seconds, 2),
+        }
+    )

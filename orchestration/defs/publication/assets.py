@@ -1,4 +1,4 @@
-"""Compaction after forgetting, then publication of the marts for the dashboards."""
+"""Publication of the marts for the dashboards."""
 
 import time
 
@@ -7,7 +7,6 @@ import dagster as dg
 from expectations.guard import IdentifierSet, load_rules, run_guard
 from orchestration.defs.guard.checks import mart_keys
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.compaction import compact, is_needed
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.publication import (
     PublicationError,
@@ -20,7 +19,6 @@ from orchestration.lib.publication import (
 )
 from orchestration.lib.warehouse import connect, writer_lock
 
-COMPACTION_KEY = dg.AssetKey(["ops", "warehouse_compaction"])
 PUBLISHED_KEY = dg.AssetKey(["published", "marts"])
 
 
@@ -29,35 +27,8 @@ def defs() -> dg.Definitions:
     marts = mart_keys()
 
     @dg.asset(
-        key=COMPACTION_KEY,
-        deps=marts,
-        group_name="publication",
-        kinds={"duckdb"},
-        description="Rewrites the warehouse file after rows were forgotten, so no deleted value stays in free blocks.",
-    )
-    def warehouse_compaction(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        settings = warehouse.settings()
-        with writer_lock(settings.warehouse_path):
-            conn = connect(settings.warehouse_path)
-            try:
-                needed = is_needed(conn)
-            finally:
-                conn.close()
-            if not needed:
-                return dg.MaterializeResult(metadata={"compacted": False})
-            result = compact(settings.warehouse_path)
-        return dg.MaterializeResult(
-            metadata={
-                "compacted": True,
-                "bytes_before": result.bytes_before,
-                "bytes_after": result.bytes_after,
-                "seconds": round(result.seconds, 2),
-            }
-        )
-
-    @dg.asset(
         key=PUBLISHED_KEY,
-        deps=[*marts, COMPACTION_KEY],
+        deps=marts,
         group_name="publication",
         kinds={"duckdb"},
         description="The marts file the dashboards read: written beside, verified, then renamed into place.",
@@ -112,4 +83,4 @@ def defs() -> dg.Definitions:
             }
         )
 
-    return dg.Definitions(assets=[warehouse_compaction, published_marts])
+    return dg.Definitions(assets=[published_marts])

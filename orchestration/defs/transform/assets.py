@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.defs.ingestion.assets import COMPACTION_KEY
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.warehouse import writer_lock
 from orchestration.project import dbt_project
@@ -25,6 +26,16 @@ class MgreenTranslator(DagsterDbtTranslator):
             return dg.AssetKey(["raw", dbt_resource_props["name"]])
         layer = dbt_resource_props.get("config", {}).get("schema") or "main"
         return dg.AssetKey([layer, dbt_resource_props["name"]])
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        """Models that read the raw layer also wait for the compaction, which may drop and
+        rebuild the file they are written into."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        parents = props.get("depends_on", {}).get("nodes", [])
+        if props["resource_type"] == "model" and any(p.startswith("source.") for p in parents):
+            return spec.merge_attributes(deps=[COMPACTION_KEY])
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "reference"
@@ -45,7 +56,7 @@ def defs() -> dg.Definitions:
         # Unit tests check the models' logic on fixtures: CI runs them (tests/dbt), not the nightly.
         args = ["build", "--exclude-resource-type", "unit_test"]
         with writer_lock(settings.warehouse_path):
-            yield from dbt.cli(args, context=context, target_path=project.project_dir / "target" / "runs").stream()
+            yield from dbt.cli(args, context=context, target_path=settings.dbt_target_path).stream()
 
     return dg.Definitions(
         assets=[dbt_models],
