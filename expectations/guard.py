@@ -297,9 +297,6 @@ class IdentifierSet:
             found.append(("web_sessions", "ip", "ip"))
         return found
 
-    def size(self) -> int:
-        return self.conn.execute(f"select count(*) from {self.TABLE}").fetchone()[0]
-
     def matches(self, relation: str, columns: list[str]) -> dict[str, int]:
         """Per column, how many distinct values of ``relation`` equal a raw identifier (counts only).
 

@@ -35,11 +35,12 @@ aggregated as (
         case when grouping(acquisition_channel) = 1 then 'Tous' else acquisition_channel end
             as acquisition_channel,
         count(distinct person_key) as n_persons,
-        count(distinct case when not is_cancelled then order_id end) as n_orders,
-        count(distinct case when is_cancelled then order_id end) as n_orders_cancelled,
+        -- An order is one row per category group (order_id unique in int_orders_enriched,
+        -- (order_id, product_category) unique in int_order_categories: both tested first).
+        count(*) filter (where not is_cancelled) as n_orders,
+        count(*) filter (where is_cancelled) as n_orders_cancelled,
         sum(case when not is_cancelled then revenue_excl_tax_eur end) as revenue_excl_tax_eur,
-        count(distinct case when not is_cancelled and is_revenue_unknown then order_id end)
-            as n_orders_revenue_unknown
+        count(*) filter (where not is_cancelled and is_revenue_unknown) as n_orders_revenue_unknown
     from orders_by_category
     where order_month <= {{ paris_month(run_as_of()) }}
     group by

@@ -2,20 +2,23 @@ with
 
 sessions as (
 
-    select * from {{ ref('stg_web__sessions') }}
+    select {{ paris_date('started_at') }} as session_date, submitted_form
+    from {{ ref('stg_web__sessions') }}
 
 ),
 
 session_steps as (
 
-    -- METRICS.md, web funnel: sessions, sessions with a submitted form, then by form.
-    select {{ paris_date('started_at') }} as session_date, session_key, 'sessions' as step, 1 as step_position
+    -- METRICS.md, web funnel: sessions, sessions with a submitted form, then by form. One row
+    -- per session and step (session_key is unique in staging, a blocking test that dbt build
+    -- runs first), so counting rows counts sessions.
+    select session_date, 'sessions' as step, 1 as step_position
     from sessions
     union all
-    select {{ paris_date('started_at') }}, session_key, 'avec_formulaire', 2
+    select session_date, 'avec_formulaire', 2
     from sessions where submitted_form is not null
     union all
-    select {{ paris_date('started_at') }}, session_key, submitted_form, 3
+    select session_date, submitted_form, 3
     from sessions where submitted_form is not null
 
 ),
@@ -26,7 +29,7 @@ aggregated as (
         session_date,
         step,
         step_position,
-        count(distinct session_key) as n_sessions
+        count(*) as n_sessions
     from session_steps
     group by session_date, step, step_position
 
