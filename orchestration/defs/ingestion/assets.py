@@ -20,8 +20,8 @@ from orchestration.lib.pseudonymisation import load_key
 from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.retention import RULES, apply_retention, cutoff
 from orchestration.lib.warehouse import connect, writer_lock, writing
-from orchestration.project import dbt_rebuilt_schemas
 from orchestration.lib.web_sessions import load_web_sessions
+from orchestration.project import dbt_rebuilt_schemas
 
 RAW_GROUP = "raw"
 WEB_SESSIONS_KEY = dg.AssetKey(["raw", "web_sessions"])
