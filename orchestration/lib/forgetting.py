@@ -10,9 +10,9 @@ either way, and its website sessions. The same function serves retention when a 
 period is over. Deleting here is idempotent: running it every night on every executed
 erasure costs a few semi-joins.
 
-The staging, intermediate and mart tables are rebuilt from raw by dbt after this step, and
-the warehouse file is then compacted (``compaction.py``) so that deleted values do not
-linger in free blocks.
+After this step the warehouse file is compacted (``compaction.py``) so that deleted values
+do not linger in free blocks, and dbt rebuilds the staging, intermediate and mart tables
+from what remains.
 """
 
 from __future__ import annotations

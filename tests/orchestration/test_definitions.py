@@ -58,3 +58,21 @@ def test_nightly_job_uses_the_in_process_executor_and_selects_everything():
     selected = job.asset_layer.selected_asset_keys
     assert dg.AssetKey(["published", "marts"]) in selected
     assert dg.AssetKey(["raw", "contacts"]) in selected
+
+
+def test_dbt_resource_skips_dagster_dbts_start_up_probes(monkeypatch):
+    import importlib.metadata
+
+    import dagster_dbt.core.resource as dbt_resource
+    from dagster_dbt import DbtCliResource
+
+    # The hooks we override must still exist upstream, or the overrides would silently not apply.
+    assert hasattr(DbtCliResource, "_cli_version") and hasattr(DbtCliResource, "_initialize_dbt_core_adapter")
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("dbt --version was called")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+    dbt = defs().resources["dbt"]
+    assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
