@@ -9,7 +9,10 @@ next run compacts again (the need is recorded in ``ops.compaction_needed``).
 Compaction runs right after forgetting, before dbt. The schemas dbt rebuilds entirely every
 night (staging, intermediate, marts) are dropped instead of copied: dbt then writes them into
 the fresh file, so no derived row of an erased person survives either, and the copy is only
-the raw layer and the run history (at 1 M contacts: 37 % of the blocks).
+the raw layer and the run history (at 1 M contacts: 37 % of the blocks). The drop happens in
+the old file before the copy: a crash between the two leaves a file without those schemas,
+whose compaction is still recorded as needed; the next run compacts again and dbt rebuilds
+them (the dashboards read the published file meanwhile).
 """
 
 from __future__ import annotations
