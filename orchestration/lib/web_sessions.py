@@ -54,6 +54,9 @@ class WebLoad:
     lines_read: int = 0
     sessions_loaded: int = 0
     quarantined: int = 0
+    # Stored sessions deleted by this load (a re-delivered file's earlier rows, the partial copy
+    # of a session crossing midnight): their bytes stay in free blocks until compaction.
+    rows_replaced: int = 0
     seconds: float = 0.0
 
 
@@ -74,8 +77,9 @@ def _sha256(path: Path) -> str:
 BATCH_FILES = 64
 
 
-def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int]:
-    """Replace these files' rows (inside the caller's transaction); returns lines read, quarantined."""
+def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, str]]) -> tuple[int, int, int]:
+    """Replace these files' rows (inside the caller's transaction); returns lines read,
+    quarantined, and stored sessions deleted."""
     conn.execute(
         "create or replace temp table _batch_files (source_file varchar, file_day date, sha256 varchar, size_bytes bigint)"
     )
@@ -83,7 +87,9 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, s
         "insert into _batch_files values (?, ?, ?, ?)",
         [(path.name, day, sha, path.stat().st_size) for path, day, sha in batch],
     )
-    conn.execute(f"delete from {SESSIONS_TABLE} where source_file in (select source_file from _batch_files)")
+    replaced = conn.execute(
+        f"delete from {SESSIONS_TABLE} where source_file in (select source_file from _batch_files)"
+    ).fetchone()[0]
     conn.execute(f"delete from {QUARANTINE_TABLE} where source_file in (select source_file from _batch_files)")
     conn.execute(
         """
@@ -136,7 +142,7 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, s
         """
     )
     # A session in two consecutive files is kept once: the later file's copy is the complete one.
-    conn.execute(
+    replaced += conn.execute(
         f"""
         delete from {SESSIONS_TABLE} s
         using (
@@ -150,7 +156,7 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, s
         ) as duplicates
         where s.session_id = duplicates.session_id and s.source_file <> duplicates.kept_file
         """
-    )
+    ).fetchone()[0]
     conn.execute(
         f"""
         insert or replace into {FILES_TABLE}
@@ -165,7 +171,7 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, s
     lines, bad = conn.execute("select count(*), count(reason) from _checked").fetchone()
     for table in ("_lines", "_checked", "_batch_files"):
         conn.execute(f"drop table {table}")
-    return int(lines), int(bad)
+    return int(lines), int(bad), int(replaced)
 
 
 def load_web_sessions(
@@ -219,7 +225,7 @@ def load_web_sessions(
         batch = [(files[name][0], files[name][1], to_load[name]) for name in ordered[i : i + BATCH_FILES]]
         conn.execute("begin transaction")
         try:
-            lines, bad = _load_files(conn, batch)
+            lines, bad, replaced = _load_files(conn, batch)
             conn.execute("commit")
         except BaseException:
             conn.execute("rollback")
@@ -227,6 +233,7 @@ def load_web_sessions(
         result.files_loaded += len(batch)
         result.lines_read += lines
         result.quarantined += bad
+        result.rows_replaced += replaced
     if ordered:
         # Counted once all batches are in: a later batch may take over a session crossing midnight.
         marks = ", ".join("?" * len(ordered))

@@ -208,6 +208,47 @@ def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_pa
     assert not place.warehouse.with_name(place.warehouse.name + ".wal").exists()
 
 
+def test_rows_the_crm_deleted_do_not_stay_in_the_warehouse_file(published_place, tmp_path, environ):
+    """The CRM hard-deletes an erased person before the warehouse loads: key reconciliation
+    removes the rows, nothing is left for the erasure step to forget, and the file must still
+    be compacted. Only the raw layer and the compaction run: dbt's rewrite of every table
+    would otherwise overwrite the free blocks and hide a missing compaction."""
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    place = copy_place(published_place, tmp_path / "crm-delete")
+    target, email = table_rows(
+        place.warehouse,
+        """
+        select c.contact_id, c.email from raw.contacts c
+        where c.email like '%@%' and length(c.email) > 12
+          and c.contact_id not in (select contact_id from raw.orders)
+        limit 1""",
+    )[0]
+    src = sqlite3.connect(place.sqlite)
+    tables = [r[0] for r in src.execute("select name from sqlite_master where type = 'table'").fetchall()]
+    for table in tables:
+        columns = {r[1] for r in src.execute(f"pragma table_info({table})").fetchall()}
+        if "contact_id" in columns:
+            src.execute(f"delete from {table} where contact_id = ?", [target])
+    src.commit()
+    src.close()
+    assert email.encode() in place.warehouse.read_bytes()
+    environ(place)
+    definitions = defs()
+    job = definitions.resolve_job_def("nightly")
+    raw_and_compaction = [
+        key for key in definitions.resolve_asset_graph().get_all_asset_keys() if key.path[0] in ("raw", "ops")
+    ]
+    assert AssetKey(["ops", "warehouse_compaction"]) in raw_and_compaction
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, asset_selection=raw_and_compaction, raise_on_error=False)
+    assert result.success
+    assert table_rows(place.warehouse, "select count(*) from raw.contacts where contact_id = ?", [target]) == [(0,)]
+    assert email.encode() not in place.warehouse.read_bytes()
+
+
 def _mgreen(*args, env):
     return subprocess.run(
         [str(Path(sys.executable).with_name("mgreen")), *args], capture_output=True, text=True, env=env, timeout=600

@@ -70,11 +70,13 @@ def test_a_file_delivered_again_replaces_its_rows(logs):
     path = logs / "2026-11-20.jsonl"
     path.write_text(session("a", "2026-11-20T10:00:00Z") + "\n" + session("b", "2026-11-20T11:00:00Z") + "\n")
     conn = duckdb.connect()
-    load(conn, logs)
+    assert load(conn, logs).rows_replaced == 0
     assert load(conn, logs).files_unchanged == 1
     path.write_text(session("a", "2026-11-20T10:00:00Z", duration_s=99) + "\n")
     again = load(conn, logs)
     assert again.files_loaded == 1
+    # Both earlier rows were deleted: the run must compact the file (their bytes stay otherwise).
+    assert again.rows_replaced == 2
     assert conn.execute("select session_id, duration_s from raw.web_sessions").fetchall() == [("a", 99)]
 
 
@@ -84,7 +86,8 @@ def test_a_session_across_midnight_is_kept_once_from_the_later_file(logs):
         session("night", "2026-11-20T23:55:00Z", duration_s=900) + "\n" + session("z", "2026-11-21T08:00:00Z") + "\n"
     )
     conn = duckdb.connect()
-    load(conn, logs)
+    # The earlier file's partial copy of the midnight session is deleted once the later one is in.
+    assert load(conn, logs).rows_replaced == 1
     assert conn.execute("select session_id, duration_s, source_file from raw.web_sessions order by 1").fetchall() == [
         ("night", 900, "2026-11-21.jsonl"),
         ("z", 30, "2026-11-21.jsonl"),

@@ -95,7 +95,16 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
                 "insert into ops.gdpr_events values (?, now()::timestamp, ?, ?, ?, ?)",
                 [(context.run_id, kind, rule, table, n) for kind, rule, table, n in events],
             )
-            mark_needed(conn, f"{sum(forgotten_rows.values())} rows forgotten by run {context.run_id}")
+        # Rows the CRM deleted (its executed erasures among them: it hard-deletes the person
+        # before we load) or changed (a rectified email) leave their old bytes in free blocks
+        # just as forgotten rows do.
+        replaced = sum(load.deleted + load.updated for load in loads.values()) + web.rows_replaced
+        if events or replaced:
+            mark_needed(
+                conn,
+                f"{sum(forgotten_rows.values())} rows forgotten, {replaced} deleted or replaced by the load "
+                f"(run {context.run_id})",
+            )
 
     for name, result in loads.items():
         yield dg.MaterializeResult(
@@ -123,6 +132,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
             "lines_read": web.lines_read,
             "sessions_loaded": web.sessions_loaded,
             "quarantined": web.quarantined,
+            "rows_replaced": web.rows_replaced,
             "forgotten (erasure, retention)": forgotten_rows.get("web_sessions", 0),
             "seconds": round(web.seconds, 2),
         },
