@@ -22,9 +22,7 @@ cols[1].metric("Dossiers accordés", fmt.number(total(overall.n_dossiers_granted
 cols[2].metric("Montants accordés", fmt.euros(total(overall.granted_eur)))
 cols[3].metric(
     "Délai médian de décision",
-    f"{fmt.number(overall.median_days_to_decision.median())} jours"
-    if overall.median_days_to_decision.notna().any()
-    else fmt.SECRET,
+    fmt.days(overall.median_days_to_decision.median()),
 )
 st.altair_chart(
     charts.monthly_lines(

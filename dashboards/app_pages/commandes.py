@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, secret_note, show_table
+from dashboards.lib.page import context, monthly_table, secret_note, show_table
 
 ctx = context()
 f = ctx.filters
@@ -23,20 +23,15 @@ right.altair_chart(
 )
 secret_note(monthly)
 
-table = monthly.assign(Mois=monthly.month.map(fmt.month))[
-    ["Mois", "n_orders", "n_orders_cancelled", "revenue_excl_tax_eur", "average_basket_eur"]
-].rename(
-    columns={
-        "n_orders": "Commandes",
-        "n_orders_cancelled": "Annulées",
-        "revenue_excl_tax_eur": "CA HT",
-        "average_basket_eur": "Panier moyen",
-    }
-)
-show_table(
-    table,
+monthly_table(
+    monthly,
     "commandes_par_mois",
-    {"Commandes": fmt.number, "Annulées": fmt.number, "CA HT": fmt.euros, "Panier moyen": fmt.euros},
+    {
+        "n_orders": ("Commandes", fmt.number),
+        "n_orders_cancelled": ("Annulées", fmt.number),
+        "revenue_excl_tax_eur": ("CA HT", fmt.euros),
+        "average_basket_eur": ("Panier moyen", fmt.euros),
+    },
 )
 
 st.subheader("Par département")

@@ -1,7 +1,6 @@
 """Entonnoir: the six-stage cohort funnel, its delays, and the web funnel."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboards.lib import charts, queries
@@ -66,13 +65,8 @@ delays = cohorts[cohorts.stage.isin(["devis_signe", "installe"])]
 signature = delays[delays.stage == "devis_signe"].median_days_since_first_contact.median()
 installation = delays[delays.stage == "installe"].median_days_since_signature.median()
 left, right = st.columns(2)
-left.metric(
-    "Délai médian premier contact → signature", f"{fmt.number(signature)} jours" if pd.notna(signature) else fmt.SECRET
-)
-right.metric(
-    "Délai médian signature → installation",
-    f"{fmt.number(installation)} jours" if pd.notna(installation) else fmt.SECRET,
-)
+left.metric("Délai médian premier contact → signature", fmt.days(signature))
+right.metric("Délai médian signature → installation", fmt.days(installation))
 st.caption("Médiane des médianes mensuelles des cohortes publiées.")
 
 st.header("Entonnoir web")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, secret_note, show_table, total
+from dashboards.lib.page import context, monthly_table, secret_note, total
 
 ctx = context()
 f = ctx.filters
@@ -26,31 +26,14 @@ left, right = st.columns(2)
 left.altair_chart(charts.monthly_bars(data, "n_invoices_unpaid", "Factures impayées en fin de mois"), width="stretch")
 right.altair_chart(charts.monthly_bars(data, "amount_unpaid_eur", "Montant restant dû (€)"), width="stretch")
 secret_note(data)
-show_table(
-    data.assign(Mois=data.month.map(fmt.month))[
-        [
-            "Mois",
-            "n_invoices_unpaid",
-            "amount_unpaid_eur",
-            "n_collection_cases_opened",
-            "n_collection_cases_closed",
-            "amount_recovered_eur",
-        ]
-    ].rename(
-        columns={
-            "n_invoices_unpaid": "Factures impayées",
-            "amount_unpaid_eur": "Montant dû",
-            "n_collection_cases_opened": "Recouvrements ouverts",
-            "n_collection_cases_closed": "Recouvrements clos",
-            "amount_recovered_eur": "Montant recouvré",
-        }
-    ),
+monthly_table(
+    data,
     "impayes_par_mois",
     {
-        "Factures impayées": fmt.number,
-        "Montant dû": fmt.euros,
-        "Recouvrements ouverts": fmt.number,
-        "Recouvrements clos": fmt.number,
-        "Montant recouvré": fmt.euros,
+        "n_invoices_unpaid": ("Factures impayées", fmt.number),
+        "amount_unpaid_eur": ("Montant dû", fmt.euros),
+        "n_collection_cases_opened": ("Recouvrements ouverts", fmt.number),
+        "n_collection_cases_closed": ("Recouvrements clos", fmt.number),
+        "amount_recovered_eur": ("Montant recouvré", fmt.euros),
     },
 )

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, secret_note, show_table, total
+from dashboards.lib.page import context, monthly_table, secret_note, total
 
 ctx = context()
 f = ctx.filters
@@ -18,9 +18,7 @@ cols[0].metric("Tickets ouverts", fmt.number(total(all_categories.n_tickets_open
 cols[1].metric("Tickets clos", fmt.number(total(all_categories.n_tickets_closed)))
 cols[2].metric(
     "Délai médian de clôture",
-    f"{fmt.number(all_categories.median_days_to_close.median())} jours"
-    if all_categories.median_days_to_close.notna().any()
-    else fmt.SECRET,
+    fmt.days(all_categories.median_days_to_close.median()),
 )
 st.altair_chart(
     charts.monthly_lines(
@@ -33,20 +31,15 @@ st.altair_chart(
     width="stretch",
 )
 secret_note(tickets, "cellules")
-table = all_categories.assign(Mois=all_categories.month.map(fmt.month))[
-    ["Mois", "n_tickets_opened", "n_tickets_closed", "median_days_to_close", "share_under_warranty"]
-].rename(
-    columns={
-        "n_tickets_opened": "Ouverts",
-        "n_tickets_closed": "Clos",
-        "median_days_to_close": "Délai médian (j)",
-        "share_under_warranty": "Sous garantie",
-    }
-)
-show_table(
-    table,
+monthly_table(
+    all_categories,
     "sav_par_mois",
-    {"Ouverts": fmt.number, "Clos": fmt.number, "Délai médian (j)": fmt.number, "Sous garantie": fmt.percent},
+    {
+        "n_tickets_opened": ("Ouverts", fmt.number),
+        "n_tickets_closed": ("Clos", fmt.number),
+        "median_days_to_close": ("Délai médian (j)", fmt.number),
+        "share_under_warranty": ("Sous garantie", fmt.percent),
+    },
 )
 
 st.header("Satisfaction")
@@ -63,17 +56,13 @@ sent = answered.n_surveys_sent.sum()
 cols[2].metric("Taux de réponse", fmt.percent(answered.n_surveys_answered_of_sent.sum() / sent) if sent else fmt.SECRET)
 st.altair_chart(charts.monthly_bars(survey, "nps", "NPS par mois"), width="stretch")
 secret_note(survey)
-show_table(
-    survey.assign(Mois=survey.month.map(fmt.month))[
-        ["Mois", "n_surveys_sent", "n_answers", "response_rate", "nps"]
-    ].rename(
-        columns={
-            "n_surveys_sent": "Enquêtes envoyées",
-            "n_answers": "Réponses",
-            "response_rate": "Taux de réponse",
-            "nps": "NPS",
-        }
-    ),
+monthly_table(
+    survey,
     "satisfaction_par_mois",
-    {"Enquêtes envoyées": fmt.number, "Réponses": fmt.number, "Taux de réponse": fmt.percent, "NPS": fmt.score},
+    {
+        "n_surveys_sent": ("Enquêtes envoyées", fmt.number),
+        "n_answers": ("Réponses", fmt.number),
+        "response_rate": ("Taux de réponse", fmt.percent),
+        "nps": ("NPS", fmt.score),
+    },
 )

@@ -116,6 +116,11 @@ def percent(rate, decimals: int = 1) -> str:
     return SECRET if _missing(rate) else f"{number(100 * float(rate), decimals)}{NBSP}%"
 
 
+def days(value) -> str:
+    """A delay in days: '12 jours'."""
+    return SECRET if _missing(value) else f"{number(value)} jours"
+
+
 def score(value, decimals: int = 0) -> str:
     """An NPS (-100..100) with its sign."""
     if _missing(value):

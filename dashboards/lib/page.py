@@ -40,6 +40,14 @@ def show_table(df: pd.DataFrame, name: str, formats: dict[str, callable] | None 
     download_csv(shown, name)
 
 
+def monthly_table(df: pd.DataFrame, name: str, columns: dict[str, tuple[str, callable]]) -> None:
+    """``show_table`` of a monthly mart: 'Mois', then each column under its French label and
+    with its formatter (``{column: (label, formatter)}``, in display order)."""
+    table = df.assign(Mois=df.month.map(fmt.month))[["Mois", *columns]]
+    table = table.rename(columns={column: label for column, (label, _) in columns.items()})
+    show_table(table, name, {label: formatter for label, formatter in columns.values()})
+
+
 def total(series: pd.Series) -> float | None:
     """Sum of the published cells; None when every cell is secret."""
     values = series.dropna()
