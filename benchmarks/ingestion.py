@@ -2,7 +2,8 @@
 
     python benchmarks/ingestion.py --contacts 1000000 [--keep]
 
-Uses the loader directly (no dbt, no Dagster): CRM tables, session logs, erasures, retention.
+Runs the nightly job's raw-layer refresh directly (no dbt, no Dagster): CRM tables, session
+logs, erasures, retention.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,39 +19,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import duckdb  # noqa: E402
 
 from benchmarks.common import REPO, machine, table  # noqa: E402
-from orchestration.lib.contract import crm_tables  # noqa: E402
-from orchestration.lib.crm_loader import ensure_state, load_table, open_reader  # noqa: E402
-from orchestration.lib.forgetting import apply_erasures  # noqa: E402
-from orchestration.lib.retention import apply_retention, cutoff  # noqa: E402
-from orchestration.lib.web_sessions import load_web_sessions  # noqa: E402
+from orchestration.lib.raw_layer import refresh_raw  # noqa: E402
 from synthetic_crm.engine import GenerationParams, advance, generate  # noqa: E402
 
 
 def load(warehouse: Path, url: str, web: Path) -> list[list]:
-    rows = []
-    now = datetime.now()
+    """The nightly job's raw-layer refresh (``refresh_raw``), timed per stage."""
     conn = duckdb.connect(str(warehouse))
     conn.execute("set enable_progress_bar = false")
-    ensure_state(conn)
-    reader = open_reader(url)
-    started = time.perf_counter()
-    read = 0
-    for spec in crm_tables().values():
-        result = load_table(conn, reader, spec)
-        read += result.rows_read
-    reader.close()
-    rows.append(["CRM tables (read, merge, key reconciliation)", f"{read:,}", f"{time.perf_counter() - started:.1f}"])
-    t = time.perf_counter()
-    web_result = load_web_sessions(conn, web, keep_from=cutoff(now, 13).date())
-    rows.append(["session logs", f"{web_result.lines_read:,} lines", f"{time.perf_counter() - t:.1f}"])
-    t = time.perf_counter()
-    erased = apply_erasures(conn)
-    retained = apply_retention(conn, now)
-    removed = erased.total + sum(r.total for r in retained.values())
-    rows.append(["erasures + retention", f"{removed:,} rows removed", f"{time.perf_counter() - t:.1f}"])
+    refresh = refresh_raw(conn, url, web, datetime.now())
     conn.close()
-    rows.append(["**total**", "", f"**{time.perf_counter() - started:.1f}**"])
-    return rows
+    read = sum(result.rows_read for result in refresh.loads.values())
+    removed = refresh.erased.total + sum(r.total for r in refresh.retained.values())
+    return [
+        ["CRM tables (read, merge, key reconciliation)", f"{read:,}", f"{refresh.seconds['crm']:.1f}"],
+        ["session logs", f"{refresh.web.lines_read:,} lines", f"{refresh.seconds['web']:.1f}"],
+        ["erasures + retention", f"{removed:,} rows removed", f"{refresh.seconds['forgetting']:.1f}"],
+        ["**total**", "", f"**{sum(refresh.seconds.values()):.1f}**"],
+    ]
 
 
 def main() -> None:

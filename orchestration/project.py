@@ -32,6 +32,11 @@ def _dbt_project(project_dir: Path):
     return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
 
+def dbt_manifest() -> dict:
+    """dbt's manifest of the project (prepared by ``dbt parse``), read when called."""
+    return json.loads(dbt_project().manifest_path.read_text())
+
+
 # Materialisations dbt recreates from their inputs on every run.
 _REBUILT_MATERIALIZATIONS = frozenset({"table", "view", "ephemeral"})
 
@@ -40,7 +45,7 @@ def dbt_rebuilt_schemas() -> tuple[str, ...]:
     """Schemas holding only dbt models that every run rebuilds (tables and views): what the
     compaction may drop instead of copying. A schema with anything else of dbt's (a seed, an
     incremental model, a snapshot) is kept."""
-    manifest = json.loads(dbt_project().manifest_path.read_text())
+    manifest = dbt_manifest()
     rebuilt: set[str] = set()
     kept: set[str] = set()
     for node in [*manifest["nodes"].values(), *manifest.get("snapshots", {}).values()]:

@@ -1,21 +1,19 @@
 """The privacy guard as blocking asset checks on every mart (no registration: the marts are
 found in dbt's manifest, and the guard itself discovers the tables of the marts schema)."""
 
-import json
-
 import dagster as dg
 
 from expectations.guard import GuardReport, run_guard
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.warehouse import connect, writer_lock
-from orchestration.project import dbt_project
+from orchestration.project import dbt_manifest
 
 CHECK_NAME = "privacy_guard"
 
 
 def mart_keys() -> list[dg.AssetKey]:
-    manifest = json.loads(dbt_project().manifest_path.read_text())
+    manifest = dbt_manifest()
     return [
         dg.AssetKey(["marts", node["name"]])
         for node in manifest["nodes"].values()

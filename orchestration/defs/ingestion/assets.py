@@ -14,13 +14,11 @@ import dagster as dg
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.compaction import compact, is_needed, mark_needed
 from orchestration.lib.contract import crm_tables
-from orchestration.lib.crm_loader import SchemaDriftError, ensure_state, load_table, open_reader
-from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.pseudonymisation import load_key
 from orchestration.lib.publication import ensure_ops_tables
-from orchestration.lib.retention import RULES, apply_retention, cutoff
+from orchestration.lib.raw_layer import refresh_raw
+from orchestration.lib.retention import RULES
 from orchestration.lib.warehouse import connect, writer_lock, writing
-from orchestration.lib.web_sessions import load_web_sessions
 from orchestration.project import dbt_rebuilt_schemas
 
 RAW_GROUP = "raw"
@@ -64,32 +62,12 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
     settings = warehouse.settings()
     load_key()  # the run refuses to start without the pseudonymisation key
     now = datetime.now(UTC).replace(tzinfo=None)
-    failures: list[str] = []
-    forgotten_rows: dict[str, int] = {}
     with writing(settings.warehouse_path) as conn:
-        ensure_state(conn)
         ensure_ops_tables(conn)
-        reader = open_reader(settings.source_url)
-        loads = {}
-        try:
-            for spec in crm_tables().values():
-                try:
-                    loads[spec.name] = load_table(conn, reader, spec, full_refresh=config.full_refresh)
-                except SchemaDriftError as exc:
-                    context.log.error(str(exc))
-                    failures.append(str(exc))
-        finally:
-            reader.close()
-        web = load_web_sessions(
-            conn, settings.web_sessions_dir, keep_from=cutoff(now, 13).date(), full_refresh=config.full_refresh
+        refresh = refresh_raw(
+            conn, settings.source_url, settings.web_sessions_dir, now, full_refresh=config.full_refresh
         )
-        erased = apply_erasures(conn)
-        retained = apply_retention(conn, now)
-        events = [("erasure", "effacement", t, n) for t, n in erased.rows.items()]
-        for rule, result in retained.items():
-            events += [("retention", rule, t, n) for t, n in result.rows.items()]
-        for _, _, table, n in events:
-            forgotten_rows[table] = forgotten_rows.get(table, 0) + n
+        events = refresh.events
         if events:
             conn.executemany(
                 "insert into ops.gdpr_events values (?, now()::timestamp, ?, ?, ?, ?)",
@@ -98,15 +76,16 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
         # Rows the CRM deleted (its executed erasures among them: it hard-deletes the person
         # before we load) or changed (a rectified email) leave their old bytes in free blocks
         # just as forgotten rows do.
-        replaced = sum(load.deleted + load.updated for load in loads.values()) + web.rows_replaced
-        if events or replaced:
+        if events or refresh.replaced:
             mark_needed(
                 conn,
-                f"{sum(forgotten_rows.values())} rows forgotten, {replaced} deleted or replaced by the load "
-                f"(run {context.run_id})",
+                f"{sum(refresh.forgotten_rows.values())} rows forgotten, {refresh.replaced} deleted or replaced "
+                f"by the load (run {context.run_id})",
             )
-
-    for name, result in loads.items():
+    for failure in refresh.failures:
+        context.log.error(failure)
+    forgotten_rows, web, erased = refresh.forgotten_rows, refresh.web, refresh.erased
+    for name, result in refresh.loads.items():
         yield dg.MaterializeResult(
             asset_key=raw_key(name),
             metadata={
@@ -139,12 +118,13 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
     )
     context.log.info(
         f"Forgotten: {erased.total} rows of {erased.contacts} executed erasures; "
-        + ", ".join(f"{rule}: {r.total} rows" for rule, r in retained.items())
+        + ", ".join(f"{rule}: {r.total} rows" for rule, r in refresh.retained.items())
         + f" (rules: {', '.join(r.name for r in RULES)})"
     )
-    if failures:
+    if refresh.failures:
         raise dg.Failure(
-            description="The CRM no longer matches the contract; these tables were not loaded:\n" + "\n".join(failures)
+            description="The CRM no longer matches the contract; these tables were not loaded:\n"
+            + "\n".join(refresh.failures)
         )
 
 
