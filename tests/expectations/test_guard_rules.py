@@ -65,6 +65,8 @@ LEAKS = [
     ("tax_number_values", with_column("code", "1234567890::bigint * 1000 + 1234567890 % 511"), None),
     ("raw_identifier_values", with_column("segment", f"'{RAW_NAME[0]} {RAW_NAME[1]}'"), "Lefèvre"),
     ("raw_identifier_values", with_column("segment", f"lower('{RAW_EMAIL}')"), RAW_EMAIL.lower()),
+    # The raw phone '06 98 76 54 32' as a number: matched through the phone normalisation.
+    ("raw_identifier_values", with_column("code", "698765432"), "698765432"),
     ("grain_population_column", f"select * exclude (n_persons) from ({CLEAN})", None),
     ("grain_suppression_flag", f"select * exclude (is_suppressed) from ({CLEAN})", None),
     (
