@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +33,16 @@ def _dbt_project(project_dir: Path):
 
 
 def dbt_manifest() -> dict:
-    """dbt's manifest of the project (prepared by ``dbt parse``), read when called."""
-    return json.loads(dbt_project().manifest_path.read_text())
+    """dbt's manifest of the project (prepared by ``dbt parse``): read once per version of the
+    file (the guard's and the publication's definitions, and the compaction, all ask for it).
+    Callers must not modify it."""
+    path = dbt_project().manifest_path
+    return _read_manifest(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _read_manifest(path: Path, mtime_ns: int) -> dict:
+    return json.loads(path.read_text())
 
 
 # Materialisations dbt recreates from their inputs on every run.

@@ -56,7 +56,7 @@ RULES: tuple[RetentionRule, ...] = (
         name="billing",
         policy="Order, contract and billing data: the relationship plus 10 years.",
         months=120,
-        contacts_sql=("select contact_id from _relationship_end where relationship_end < $cutoff"),
+        contacts_sql="select contact_id from _relationship_end where relationship_end < $cutoff",
     ),
     RetentionRule(
         name="opposition_lists",

@@ -3,8 +3,8 @@
 One step, so that the raw tables dbt reads are always the state after erasures and
 retention: load every CRM table (incremental, per-table transactions), load the session
 log files, forget the persons whose erasure the CRM executed, apply the retention rules.
-Then, before dbt, the warehouse file is compacted when something was forgotten
-(``lib/compaction.py``).
+Then, before dbt, the warehouse file is compacted when rows were forgotten, or deleted or
+replaced by the load (``lib/compaction.py``).
 """
 
 from datetime import UTC, datetime
@@ -134,7 +134,8 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
     group_name=RAW_GROUP,
     kinds={"duckdb"},
     description=(
-        "Rewrites the warehouse file after rows were forgotten, so no deleted value stays in free blocks; "
+        "Rewrites the warehouse file after rows were forgotten, deleted or replaced, so no deleted value "
+        "stays in free blocks; "
         "the layers dbt rebuilds are dropped rather than copied, and rebuilt in the fresh file."
     ),
 )
