@@ -273,10 +273,15 @@ class IdentifierSet:
             for a, b in ((first, last), (last, first)):
                 expr = _GENERAL_NORM.format(v=f"{a} || {b}")
                 selects.append(f"select 'g:' || {expr} from raw.{table} where {a} is not null and {b} is not null")
-        body = " union ".join(selects) if selects else "select null::varchar as v where false"
+        body = " union all ".join(selects) if selects else "select null::varchar as v where false"
+        # Materialised: DuckDB would push the filter below into every branch and evaluate each
+        # normalisation (regular expressions over millions of values) three times instead of
+        # once (5.4 s instead of 3.1 s at tier L). Distinct values only are hashed.
         self.conn.execute(
             f"create or replace temp table {self.TABLE} as "
-            f"select distinct {_keyed_digest_sql('v')} as h from ({body}) where v is not null and length(v) > 4",
+            f"with normalised as materialized ({body}) "
+            f"select {_keyed_digest_sql('v')} as h "
+            f"from (select distinct v from normalised where v is not null and length(v) > 4)",
             self.params,
         )
 
