@@ -205,7 +205,10 @@ def open_source(url: str, base_dir: Path | None = None) -> SqliteSource | Postgr
     try:
         parsed = make_url(url)
     except Exception:
-        raise SourceError(f"MGREEN_SOURCE_URL is not a database URL: {url!r}.") from None
+        # The URL may hold a password: say what is wrong, never what was given.
+        raise SourceError(
+            "MGREEN_SOURCE_URL is not a database URL (expected sqlite:///path/to/crm.sqlite or postgresql://…)."
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if not parsed.database:

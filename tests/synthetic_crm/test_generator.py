@@ -233,6 +233,13 @@ def test_generate_refuses_to_overwrite_and_advance_needs_a_generated_source(tmp_
         GenerationParams(contacts=5, start=date(2026, 1, 2), end=date(2026, 1, 1))
 
 
+def test_a_malformed_source_url_is_refused_without_echoing_it(tmp_path):
+    params = GenerationParams(contacts=5, seed=1, start=date(2026, 1, 1), end=date(2026, 1, 31), web_log_days=1)
+    with pytest.raises(SourceError, match="not a database URL") as refused:
+        generate(params, "crm_user:s3cr3t-pass@db.example/crm", tmp_path / "web")
+    assert "s3cr3t" not in str(refused.value)
+
+
 def test_small_params_cover_retention_windows():
     # The shared small CRM spans more than three years, so that retention rules bite.
     assert (SMALL.end - SMALL.start) > timedelta(days=3 * 365)
