@@ -118,19 +118,16 @@ class Increment:
     baseline: float
 
 
-def one_day_run(root: Path, env: dict[str, str], baseline_env: dict, *, restore: bool, keep_state: bool) -> Increment:
-    """One nightly run on the advanced CRM; with ``keep_state``, the state before it is saved
-    (first run) or put back (later runs), so that every run starts from the same files."""
-    saved = root / "before-increment"
-    if keep_state and not restore:
-        shutil.rmtree(saved, ignore_errors=True)
-        for sub in SAVED:
-            shutil.copytree(root / sub, saved / sub)
-    elif restore:
-        for sub in SAVED:
-            shutil.rmtree(root / sub)
-            shutil.copytree(saved / sub, root / sub)
-        os.sync()
+def copy_state(source: Path, target: Path) -> None:
+    """The files a run changes (the CRM is only read), from ``source`` over ``target``."""
+    for sub in SAVED:
+        shutil.rmtree(target / sub, ignore_errors=True)
+        shutil.copytree(source / sub, target / sub)
+    os.sync()
+
+
+def one_day_run(root: Path, env: dict[str, str], baseline_env: dict) -> Increment:
+    """One nightly run on the advanced CRM, and the compiled SQL alone on its result."""
     run = run_measured([mgreen(), "run"], env)
     assert run.returncode == 0, run.output[-3000:]
     steps = step_durations(root / "dagster", run_id_of(run.output))
@@ -138,12 +135,6 @@ def one_day_run(root: Path, env: dict[str, str], baseline_env: dict, *, restore:
         Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
     )
     return Increment(run, steps, baseline)
-
-
-@dataclass
-class Summary:
-    seconds_text: str
-    peak_rss_mib: float
 
 
 def _spread(values: list[float], digits: int = 1) -> str:
@@ -155,17 +146,6 @@ def _spread(values: list[float], digits: int = 1) -> str:
 
 def runs_note(increments: list[Increment]) -> str:
     return f", median of {len(increments)} runs (range)" if len(increments) > 1 else ""
-
-
-def summarise(increments: list[Increment]) -> tuple[Summary, dict[str, str], list[str]]:
-    """The one-day run's cells: wall time, peak memory (the highest), step times, the dbt step's ratio."""
-    run = Summary(_spread([i.run.seconds for i in increments]), max(i.run.peak_rss_mib for i in increments))
-    steps = {step: _spread([i.steps.get(step, 0.0) for i in increments]) for step in STEPS}
-    ratio = [
-        _spread([i.baseline for i in increments]),
-        _spread([i.steps.get("dbt_models", 0.0) / i.baseline for i in increments], digits=2),
-    ]
-    return run, steps, ratio
 
 
 def main() -> None:
@@ -231,24 +211,40 @@ def main() -> None:
     advance = run_measured([mgreen(), "generate", "--advance-days", "1"], env)
     assert advance.returncode == 0, advance.output[-3000:]
     os.sync()
-    increments = [
-        one_day_run(root, env, baseline_env, restore=i > 0, keep_state=args.repeat > 1) for i in range(args.repeat)
-    ]
-    second, second_steps, baseline_incr = summarise(increments)
-    shutil.rmtree(root / "before-increment", ignore_errors=True)
+    saved = root / "before-increment"
+    if args.repeat > 1:
+        copy_state(root, saved)
+    increments = []
+    for i in range(args.repeat):
+        if i:
+            copy_state(saved, root)
+        increments.append(one_day_run(root, env, baseline_env))
+    shutil.rmtree(saved, ignore_errors=True)
 
     out = [f"## Tier {args.tier.upper()}: {contacts:,} contacts", "", f"Machine: {machine()}", ""]
     rows = rows_gen + [
         ["nightly run, first (initial load)", f"{first.seconds:.1f}", f"{first.peak_rss_mib:,.0f}"],
         ["generate --advance-days 1", f"{advance.seconds:.1f}", f"{advance.peak_rss_mib:,.0f}"],
-        ["nightly run, one-day increment" + runs_note(increments), second.seconds_text, f"{second.peak_rss_mib:,.0f}"],
+        [
+            "nightly run, one-day increment" + runs_note(increments),
+            _spread([i.run.seconds for i in increments]),
+            f"{max(i.run.peak_rss_mib for i in increments):,.0f}",
+        ],
     ]
     out += [table(["what", "seconds", "peak memory (MiB)"], rows), ""]
-    step_rows = [[label, f"{first_steps.get(step, 0):.1f}", second_steps[step]] for step, label in STEPS.items()]
+    step_rows = [
+        [label, f"{first_steps.get(step, 0):.1f}", _spread([i.steps.get(step, 0.0) for i in increments])]
+        for step, label in STEPS.items()
+    ]
     out += [table(["step (Dagster event log)", "initial run (s)", "increment run (s)"], step_rows), ""]
     overhead = [
         ["dbt step, initial", f"{dbt_first:.1f}", f"{baseline:.1f}", f"{dbt_first / baseline:.2f}"],
-        ["dbt step, increment" + runs_note(increments), second_steps["dbt_models"], *baseline_incr],
+        [
+            "dbt step, increment" + runs_note(increments),
+            _spread([i.steps.get("dbt_models", 0.0) for i in increments]),
+            _spread([i.baseline for i in increments]),
+            _spread([i.steps.get("dbt_models", 0.0) / i.baseline for i in increments], digits=2),
+        ],
     ]
     out += [table(["transform stage", "in the nightly run (s)", "compiled SQL alone (s)", "ratio"], overhead), ""]
     text = "\n".join(out)
