@@ -2,7 +2,12 @@ with
 
 invoices as (
 
-    select * from {{ ref('int_invoices_settled') }}
+    -- Paris times computed once per invoice, not once per (invoice, month) pair of the join below.
+    select
+        *,
+        {{ paris_date('issued_at') }} as issued_on_paris,
+        {{ to_paris_time('paid_at') }} as paid_at_paris
+    from {{ ref('int_invoices_settled') }}
 
 ),
 
@@ -49,8 +54,8 @@ unpaid_at_month_end as (
     from invoices
     inner join month_ends
         on invoices.due_on < month_ends.next_month
-        and {{ paris_date('invoices.issued_at') }} < month_ends.next_month
-        and (invoices.paid_at is null or {{ to_paris_time('invoices.paid_at') }} >= month_ends.next_month)
+        and invoices.issued_on_paris < month_ends.next_month
+        and (invoices.paid_at_paris is null or invoices.paid_at_paris >= month_ends.next_month)
     where not invoices.is_cancelled and invoices.amount_incl_tax_eur is not null
 
 ),
