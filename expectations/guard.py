@@ -104,6 +104,9 @@ class Rules:
     min_persons_for_ratio: int
     exceptions: dict[tuple[str, str, str], str]
     denominator_rows: tuple[dict, ...] = ()
+    # (table, column, rule) -> the exact form of the values that rule leaves out there; the
+    # column's other values are still checked.
+    exempt_values: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 @cache
@@ -123,8 +126,13 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
         unique_text_min_rows=int(grain["unique_text_min_rows"]),
         max_rows_per_person=float(grain["max_rows_per_person"]),
         min_persons_for_ratio=int(grain["min_persons_for_ratio"]),
-        exceptions={(e["table"], e["column"], e["rule"]): e["reason"] for e in doc.get("exceptions") or []},
+        exceptions={
+            (e["table"], e["column"], e["rule"]): e["reason"] for e in doc.get("exceptions") or [] if "values" not in e
+        },
         denominator_rows=tuple(doc.get("denominator_rows") or ()),
+        exempt_values={
+            (e["table"], e["column"], e["rule"]): e["values"] for e in doc.get("exceptions") or [] if "values" in e
+        },
     )
 
 
@@ -425,6 +433,7 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
     gx = validator.gx
     checks: list[tuple[str, str]] = []
     expectations = []
+    checked = df
     text = _text_columns(df)
     for column in text + _integer_columns(df):
         for rule, pattern, check in rules.value_patterns:
@@ -432,19 +441,28 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
                 continue
             if _excepted(rules, table, column, rule):
                 continue
-            checks.append((column, rule))
+            target = column
+            exempt = rules.exempt_values.get((table, column, rule))
+            if exempt:
+                # The rule reads a copy of the column without the values of the exempt form.
+                target = f"{column} without exempt values for {rule}"
+                if checked is df:
+                    checked = df.copy()
+                values = df[column].astype("string")
+                checked[target] = values.mask(values.str.fullmatch(exempt).fillna(False).astype(bool))
+            checks.append((column, rule, target))
             if check == "french_tax_number":
-                expectations.append(ExpectColumnValuesToNotContainFrenchTaxNumbers(column=column))
+                expectations.append(ExpectColumnValuesToNotContainFrenchTaxNumbers(column=target))
             else:
-                expectations.append(gx.expectations.ExpectColumnValuesToNotMatchRegex(column=column, regex=pattern))
+                expectations.append(gx.expectations.ExpectColumnValuesToNotMatchRegex(column=target, regex=pattern))
     # Patterns are checked on each column's distinct values (marts repeat their dimension
     # labels): counts are of distinct offending values.
-    distinct = _distinct_values(df, [c for c, _ in checks])
+    distinct = _distinct_values(checked, [target for _, _, target in checks])
     findings = [
         Finding(
             table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0)
         )
-        for (column, rule), result in zip(checks, validator.validate(distinct, expectations))
+        for (column, rule, _), result in zip(checks, validator.validate(distinct, expectations))
     ]
     findings += [
         Finding(table, rule, column, passed=True, excepted=reason)
