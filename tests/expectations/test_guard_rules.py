@@ -237,7 +237,7 @@ def test_publication_refuses_each_leak_and_keeps_the_published_file(warehouse, t
 
 
 # A Dagster run id seen in a real run: its last group holds ten digits that read as a Paris
-# phone number (01 74 59 05 20). About one run id in 400 has such a run of digits.
+# phone number (01 74 59 05 20). About one run id in 320 has such a run of digits.
 PHONE_LIKE_RUN_ID = "27a0159c-cdb9-4626-96dd-3d0174590520"
 
 
