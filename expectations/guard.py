@@ -431,7 +431,7 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
     from expectations.tax_numbers import ExpectColumnValuesToNotContainFrenchTaxNumbers
 
     gx = validator.gx
-    checks: list[tuple[str, str]] = []
+    checks: list[tuple[str, str, str]] = []  # (column, rule, the column of `checked` the rule reads)
     expectations = []
     checked = df
     text = _text_columns(df)
