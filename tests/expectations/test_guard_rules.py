@@ -17,6 +17,7 @@ from orchestration.lib.publication import (
     verify_candidate,
     write_candidate,
 )
+from tests.conftest import table_rows
 
 K = 5
 PERSONS = 2000
@@ -246,16 +247,9 @@ def test_run_ids_whose_digits_read_as_a_phone_number_are_published_then_and_late
     publish(warehouse, published, run_id=PHONE_LIKE_RUN_ID)
     # The id stays in the published history tables: every later publication carries it.
     publish(warehouse, published, run_id="5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f")
-    history = duckdb.connect(str(published), read_only=True)
-    try:
-        assert (
-            history.execute(
-                "select count(*) from publication_history where run_id = ?", [PHONE_LIKE_RUN_ID]
-            ).fetchone()[0]
-            == 1
-        )
-    finally:
-        history.close()
+    assert table_rows(published, "select count(*) from publication_history where run_id = ?", [PHONE_LIKE_RUN_ID]) == [
+        (1,)
+    ]
 
 
 def test_a_phone_number_written_into_a_run_id_column_is_still_refused(warehouse, tmp_path):
