@@ -1,5 +1,6 @@
 """End-to-end: the nightly job on a small generated CRM, in a temporary folder."""
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -7,6 +8,7 @@ import sys
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -122,6 +124,48 @@ def test_rerun_on_unchanged_source_publishes_identical_figures(published_place, 
         table_rows(place.published, "select run_id from publication")[0][0]
         != table_rows(published_place.published, "select run_id from publication")[0][0]
     )
+
+
+# What a visitor's link can carry as its source: anyone can send the site such a link.
+CRAFTED_SOURCES = [
+    "jeanne.martin@example.org",
+    "06 12 34 56 78",
+    "FR76 3000 6000 0112 3456 7890 189",
+    "203.0.113.7",
+    "Martin-Dupont",
+]
+
+
+def test_a_visitor_controlled_source_is_counted_but_its_label_never_published(published_place, tmp_path, environ):
+    """utm_source comes from the URL a visitor followed. Sessions whose source is not one of the
+    documented sources are counted under 'inconnu': the night still publishes (the guard would
+    refuse an email or a phone number as a label, and such a session stays in the 13-month
+    window), and no such label reaches the marts."""
+    place = copy_place(published_place, tmp_path / "crafted")
+    latest = max(place.web_dir.glob("*.jsonl"))
+    lines = latest.read_text().splitlines()
+    template = next(json.loads(line) for line in lines if line.startswith("{") and line.endswith("}"))
+    month = paris_month(template["started_at"].replace("Z", ""))
+    crafted = [{**template, "session_id": uuid4().hex, "utm_source": source} for source in CRAFTED_SOURCES]
+    latest.write_text("\n".join(lines + [json.dumps(session) for session in crafted]) + "\n")
+    month_total = (
+        "select n_sessions from mart_web_funnel_by_source_monthly where strftime(session_month, '%Y-%m-%d') = ? "
+        "and step = 'sessions' and utm_source = ? and device = 'Tous'"
+    )
+    before = table_rows(published_place.published, month_total, [month, "Tous"])[0][0]
+
+    environ(place)
+    result, reason = run_nightly(place)
+
+    assert result.success, reason
+    assert table_rows(place.published, month_total, [month, "Tous"])[0][0] == before + len(crafted)
+    # Its own cell: exactly the crafted sessions, unless secondary suppression hid it.
+    assert table_rows(place.published, month_total, [month, "inconnu"])[0][0] in (len(crafted), None)
+    labels = {
+        label
+        for (label,) in table_rows(place.published, "select distinct utm_source from mart_web_funnel_by_source_monthly")
+    }
+    assert labels <= {"search", "social", "email", "display", "affiliate", "direct", "inconnu", "Tous"}, labels
 
 
 def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published_place, tmp_path, environ):
