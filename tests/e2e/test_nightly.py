@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+import yaml
 from text_unidecode import unidecode
 
+from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import advance
 from tests.conftest import TEST_KEY, make_place, run_nightly, table_rows
 
@@ -165,7 +167,8 @@ def test_a_visitor_controlled_source_is_counted_but_its_label_never_published(pu
         label
         for (label,) in table_rows(place.published, "select distinct utm_source from mart_web_funnel_by_source_monthly")
     }
-    assert labels <= {"search", "social", "email", "display", "affiliate", "direct", "inconnu", "Tous"}, labels
+    documented = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["web_sources"]
+    assert labels <= {*documented, "direct", "inconnu", "Tous"}, labels
 
 
 def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published_place, tmp_path, environ):
@@ -311,8 +314,6 @@ def test_run_without_key_refuses_and_says_how(tmp_path):
 
 def test_a_leaking_mart_stops_publication_and_keeps_the_old_file(published_place, tmp_path):
     """A new model in a copy of the dbt project, with an email column: nothing is published."""
-    from orchestration.project import DBT_PROJECT_DIR
-
     place = copy_place(published_place, tmp_path / "leak")
     sandbox = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, sandbox, ignore=shutil.ignore_patterns("target", "logs"))
@@ -338,8 +339,6 @@ def test_a_leaking_mart_stops_publication_and_keeps_the_old_file(published_place
 
 
 def test_the_key_is_nowhere_but_the_environment(published_place):
-    from orchestration.project import DBT_PROJECT_DIR
-
     needle = TEST_KEY.encode()
     for path in [
         published_place.warehouse,
