@@ -81,15 +81,19 @@ right.altair_chart(
     charts.monthly_bars(forms, "n_sessions", "Sessions avec formulaire", month="session_date"), width="stretch"
 )
 secret_note(daily, "cellules")
-for dimension, title in (("source", "Par source (utm_source)"), ("appareil", "Par appareil")):
+for dimension, title, names in (("source", "Par source", fmt.WEB_SOURCES), ("appareil", "Par appareil", fmt.DEVICES)):
     st.subheader(title)
     data = queries.web_funnel_by_source(ctx.stamp, f.start, f.end, dimension)
     wide = data.pivot_table(index="valeur", columns="step", values="n_sessions", aggfunc="first").reset_index()
-    columns = [
-        c for c in ("sessions", "avec_formulaire", "simulation", "devis", "contact", "rendez_vous") if c in wide.columns
-    ]
+    wide["valeur"] = wide.valeur.map(lambda code, names=names: fmt.label(names, code))
+    steps = [fmt.WEB_STEPS[c] for c in fmt.WEB_STEPS if c in wide.columns]
     show_table(
-        wide[["valeur"] + columns].rename(columns={"valeur": title.split(" (")[0].replace("Par ", "").capitalize()}),
+        wide.rename(columns={"valeur": dimension.capitalize(), **fmt.WEB_STEPS})[[dimension.capitalize(), *steps]],
         f"web_par_{dimension}",
-        {c: fmt.number for c in columns},
+        {c: fmt.number for c in steps},
     )
+    if dimension == "source":
+        st.caption(
+            "Autre source : lien dont la source de campagne (utm_source) n'est pas une des sources déclarées ; "
+            "elle est comptée, jamais publiée telle quelle."
+        )

@@ -75,6 +75,25 @@ MPR_CATEGORIES = {
     "Tous": "Toutes",
 }
 SCHEMES = {"maprimerenov": "MaPrimeRénov'", "cee": "Prime CEE", "eco_ptz": "Éco-PTZ", "Tous": "Tous"}
+WEB_SOURCES = {
+    "search": "Moteurs de recherche",
+    "social": "Réseaux sociaux",
+    "email": "E-mailing",
+    "display": "Bannières (display)",
+    "affiliate": "Affiliation",
+    "direct": "Accès direct",
+    "inconnu": "Autre source",
+    "Tous": "Toutes",
+}
+DEVICES = {"mobile": "Mobile", "desktop": "Ordinateur", "tablet": "Tablette", "inconnu": "Inconnu", "Tous": "Tous"}
+WEB_STEPS = {
+    "sessions": "Sessions",
+    "avec_formulaire": "Avec formulaire",
+    "simulation": "Simulation",
+    "devis": "Devis",
+    "contact": "Contact",
+    "rendez_vous": "Rendez-vous",
+}
 TICKET_CATEGORIES = {
     "panne": "Panne",
     "entretien": "Entretien",

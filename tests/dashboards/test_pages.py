@@ -138,6 +138,21 @@ def test_suppressed_cells_read_secret_statistique(app, dashboard_env):
     assert at.get("download_button")
 
 
+def test_web_funnel_tables_speak_french(app, dashboard_env):
+    at = app("direction")
+    at.switch_page("app_pages/entonnoir.py").run()
+    tables = {t.value.columns[0]: t.value for t in at.dataframe if t.value.columns[0] in ("Source", "Appareil")}
+    sources = set(
+        table_rows(
+            dashboard_env["published"],
+            "select distinct utm_source from mart_web_funnel_by_source_monthly where utm_source <> 'Tous'",
+        )
+    )
+    assert set(tables["Source"]["Source"]) == {fmt.WEB_SOURCES[code] for (code,) in sources}
+    assert set(tables["Appareil"]["Appareil"]) <= set(fmt.DEVICES.values())
+    assert list(tables["Source"].columns[1:3]) == ["Sessions", "Avec formulaire"]
+
+
 def test_conformity_page_shows_k_and_the_guard_runs(app):
     at = app("dpo")
     at.switch_page("app_pages/conformite.py").run()
