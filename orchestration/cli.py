@@ -47,7 +47,7 @@ def main() -> None:
 def _leave_objects_to_the_os() -> None:
     """At exit, after the commands have closed what they opened (the warehouse, Dagster's
     instance): the interpreter's last garbage collections would walk the millions of objects a
-    run leaves (dbt's manifest, Dagster's definitions, Great Expectations) for about 1.1 s,
+    run leaves (dbt's manifest, Dagster's definitions, Great Expectations) for 1 to 2 s,
     only for the process to end. Frozen objects are skipped by those collections and their
     memory goes back with the process; exit handlers and reference-counted finalisers still
     run (docs/benchmarks.md, sixth round)."""

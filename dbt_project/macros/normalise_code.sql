@@ -6,7 +6,8 @@
     Most CRM values are already written as documented, so they are compared as they are
     first: the accent folding (translate over UTF-8) then runs only on the others. That is
     the same result, because every accepted value is its own plain form (checked below),
-    and it halves the staging models' time at tier L (docs/benchmarks.md, sixth round).
+    and it takes a third to two fifths off the staging models' SQL at tier L
+    (docs/benchmarks.md, sixth round).
 -#}
 {% macro normalise_code(expression, accepted) -%}
     {%- set codes = _code_list(accepted) -%}
