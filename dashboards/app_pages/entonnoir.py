@@ -80,7 +80,7 @@ left.altair_chart(
 right.altair_chart(
     charts.monthly_bars(forms, "n_sessions", "Sessions avec formulaire", month="session_date"), width="stretch"
 )
-secret_note(daily, "cellules")
+secret_note(daily, "cellules", counted="sessions")
 for dimension, title, names in (("source", "Par source", fmt.WEB_SOURCES), ("appareil", "Par appareil", fmt.DEVICES)):
     st.subheader(title)
     data = queries.web_funnel_by_source(ctx.stamp, f.start, f.end, dimension)

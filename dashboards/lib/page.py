@@ -54,11 +54,12 @@ def total(series: pd.Series) -> float | None:
     return None if values.empty else float(values.sum())
 
 
-def secret_note(df: pd.DataFrame, what: str = "mois") -> None:
+def secret_note(df: pd.DataFrame, what: str = "mois", counted: str = "personnes") -> None:
+    """How many cells are secret, and why; web marts count sessions, the others persons."""
     if "is_suppressed" in df.columns and df["is_suppressed"].any():
         n = int(df["is_suppressed"].sum())
         st.caption(
-            f"{n} {what} en secret statistique (moins de {context().publication['min_cell_size']} personnes) : "
+            f"{n} {what} en secret statistique (moins de {context().publication['min_cell_size']} {counted}) : "
             "les totaux n'incluent que les cellules publiées."
         )
 

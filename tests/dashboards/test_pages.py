@@ -151,6 +151,8 @@ def test_web_funnel_tables_speak_french(app, dashboard_env):
     assert set(tables["Source"]["Source"]) == {fmt.WEB_SOURCES[code] for (code,) in sources}
     assert set(tables["Appareil"]["Appareil"]) <= set(fmt.DEVICES.values())
     assert list(tables["Source"].columns[1:3]) == ["Sessions", "Avec formulaire"]
+    # The web marts count sessions, not persons.
+    assert "moins de 5 sessions" in texts(at)
 
 
 def test_conformity_page_shows_k_and_the_guard_runs(app):
