@@ -85,7 +85,7 @@ for dimension, title, names in (("source", "Par source", fmt.WEB_SOURCES), ("app
     st.subheader(title)
     data = queries.web_funnel_by_source(ctx.stamp, f.start, f.end, dimension)
     wide = data.pivot_table(index="valeur", columns="step", values="n_sessions", aggfunc="first").reset_index()
-    wide["valeur"] = wide.valeur.map(lambda code, names=names: fmt.label(names, code))
+    wide["valeur"] = [fmt.label(names, code) for code in wide.valeur]
     steps = [fmt.WEB_STEPS[c] for c in fmt.WEB_STEPS if c in wide.columns]
     show_table(
         wide.rename(columns={"valeur": dimension.capitalize(), **fmt.WEB_STEPS})[[dimension.capitalize(), *steps]],
