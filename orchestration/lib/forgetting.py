@@ -17,6 +17,7 @@ from what remains.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -85,10 +86,14 @@ def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def forget_contacts(conn: duckdb.DuckDBPyConnection, contact_ids_sql: str) -> Forgotten:
+def forget_contacts(
+    conn: duckdb.DuckDBPyConnection, contact_ids_sql: str, before_delete: Callable[[str, str], None] | None = None
+) -> Forgotten:
     """Delete every raw row derived from the contact ids that ``contact_ids_sql`` selects.
 
-    Runs in one transaction: either all of a person's rows go, or none.
+    Runs in one transaction: either all of a person's rows go, or none. ``before_delete`` is
+    called with each table and the condition of its delete, just before it runs (retention
+    records what periods it cuts into).
     """
     tables = _existing_tables(conn)
     result = Forgotten()
@@ -102,6 +107,8 @@ def forget_contacts(conn: duckdb.DuckDBPyConnection, contact_ids_sql: str) -> Fo
             _collect(conn, tables)
             for table, where in _DERIVED_ROWS:
                 if table in tables:
+                    if before_delete:
+                        before_delete(table, where)
                     deleted = conn.execute(f"delete from raw.{table} where {where}").fetchone()[0]
                     if deleted:
                         result.rows[table] = int(deleted)

@@ -3,7 +3,8 @@
 The rules are here, in one readable table: each names the policy's sentence it implements
 (../shared/crm/README.md, section 3), its period, and the SQL that selects what is past it.
 ``apply_retention`` runs every rule at an instant (the run's time) and returns the counts.
-Anonymous aggregates of closed months may be kept: the marts are rebuilt from what remains.
+The marts are rebuilt from what remains, and publish only the periods that retention has not
+cut into (``watermarks.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.lib.forgetting import Forgotten, forget_contacts
+from orchestration.lib.watermarks import raise_watermark, record_purge
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class RetentionRule:
     contacts_sql: str | None = None
     # Or plain deletions: (table, where clause given :cutoff).
     deletions: tuple[tuple[str, str], ...] = ()
+    # A period the rule empties up to its cutoff whatever it deletes (log files older than the
+    # cutoff are not even loaded): its watermark is raised to the cutoff each night.
+    empties: str | None = None
 
 
 # A client is a contact with at least one order that was not cancelled (METRICS.md).
@@ -72,6 +77,7 @@ RULES: tuple[RetentionRule, ...] = (
             ("web_sessions", "started_at < $cutoff"),
             ("web_sessions_quarantine", "source_file < strftime($cutoff, '%Y-%m-%d') || '.jsonl'"),
         ),
+        empties="web_sessions.started_at",
     ),
 )
 
@@ -144,16 +150,18 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         if rule.contacts_sql:
             # forget_contacts runs its own transaction; the cutoff is a bound literal here.
             sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'")
-            results[rule.name] = forget_contacts(conn, sql)
+            results[rule.name] = forget_contacts(conn, sql, lambda table, where: record_purge(conn, table, where, at))
             continue
         removed = Forgotten()
         conn.execute("begin transaction")
         try:
+            if rule.empties:
+                raise_watermark(conn, rule.empties, limit)
             for table, where in rule.deletions:
                 if table in tables:
-                    n = conn.execute(
-                        f"delete from raw.{table} where {where}", {"cutoff": limit} if "$cutoff" in where else {}
-                    ).fetchone()[0]
+                    params = {"cutoff": limit} if "$cutoff" in where else {}
+                    record_purge(conn, table, where, at, params)
+                    n = conn.execute(f"delete from raw.{table} where {where}", params).fetchone()[0]
                     if n:
                         removed.rows[table] = int(n)
             conn.execute("commit")

@@ -5,6 +5,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
+from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.retention import RULES, apply_retention, cutoff
 
 NOW = datetime(2026, 11, 26, 2, 0, 0)
@@ -111,3 +112,66 @@ def test_browsing_data_is_kept_thirteen_months(raw):
     apply_retention(raw, NOW)
     assert raw.execute("select session_id from raw.web_sessions").fetchall() == [("new",)]
     assert raw.execute("select source_file from raw.web_sessions_quarantine").fetchall() == [("2025-10-27.jsonl",)]
+
+
+def watermarks(conn) -> dict:
+    return dict(conn.execute("select name, purged_through from ops.retention_watermarks").fetchall())
+
+
+def test_retention_marks_the_periods_it_cuts_into(raw):
+    raw.execute(
+        "insert into raw.contacts values "
+        "(1, null, '2022-03-10', '2023-01-01'),"  # a prospect past retention
+        "(3, null, '2024-05-01', null)"  # a recent prospect: kept
+    )
+    raw.execute("alter table raw.orders add column ordered_at timestamp")
+    raw.execute(
+        "insert into raw.orders values (10, 1, 1, 'annulee', '2023-02-01', '2023-02-01', '2023-01-15'), "
+        "(20, 2, 3, 'annulee', '2024-06-01', '2024-06-01', '2024-05-15')"
+    )
+    apply_retention(raw, NOW)
+    marks = watermarks(raw)
+    # The purged prospect's creation month and its cancelled order's month; no order of a client
+    # was purged.
+    assert marks["contacts.created_at"] == datetime(2022, 3, 10)
+    assert marks["orders.ordered_at"] == datetime(2023, 1, 15)
+    assert "orders.ordered_at.not_cancelled" not in marks
+    # Browsing data older than 13 months is gone whether or not a row was deleted.
+    assert marks["web_sessions.started_at"] == cutoff(NOW, 13)
+
+
+def test_a_client_whose_requests_are_purged_marks_the_cohort_of_the_client(raw):
+    # Client 6's creation date is in the future (the CRM has a few): it is in no published
+    # cohort, and must not hide every cohort up to 2035.
+    raw.execute("insert into raw.contacts values (5, null, '2019-04-01', '2026-01-01'), (6, null, '2035-01-01', null)")
+    raw.execute(
+        "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
+        "(60, 2, 6, 'installee', null, '2023-06-01')"
+    )
+    raw.execute("insert into raw.installations values (50, '2023-06-01'), (60, '2023-06-01')")
+    raw.execute("insert into raw.requests values (5, '2019-04-02'), (6, '2023-04-02')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "requests") == []
+    assert watermarks(raw)["contacts.created_at"] == datetime(2019, 4, 1)
+
+
+def test_an_erasure_marks_no_period(raw):
+    raw.execute("create table raw.privacy_requests (contact_id bigint, kind varchar, completed_at timestamp)")
+    raw.execute("insert into raw.privacy_requests values (1, 'effacement', '2026-11-01')")
+    raw.execute("insert into raw.contacts values (1, null, '2026-01-01', null)")
+    assert apply_erasures(raw).contacts == 1
+    assert raw.execute("select count(*) from information_schema.tables where table_schema = 'ops'").fetchone() == (0,)
+
+
+def test_watermarks_only_move_forward(raw):
+    raw.execute("insert into raw.contacts values (1, null, '2022-03-10', null)")
+    apply_retention(raw, NOW)
+    raw.execute("insert into raw.contacts values (2, null, '2021-01-01', null)")
+    apply_retention(raw, NOW)
+    assert watermarks(raw)["contacts.created_at"] == datetime(2022, 3, 10)
+    assert raw.execute(
+        "select count(*) from ops.retention_watermarks where name = 'contacts.created_at'"
+    ).fetchone() == (1,)
+    later = datetime(2027, 1, 10, 2, 0, 0)
+    apply_retention(raw, later)
+    assert watermarks(raw)["web_sessions.started_at"] == cutoff(later, 13)
