@@ -68,6 +68,55 @@ def test_published_orders_and_revenue_equal_the_source(published_place):
         assert figures == expected[month], month
 
 
+# Monthly figures computed from the CRM, which keeps every row: (published query giving
+# (month, value) for the open all-categories cells, CRM query giving (UTC time, value) rows).
+WHOLE_MONTH_FIGURES = {
+    "dossiers d'aide": (
+        "select submitted_month, n_dossiers_submitted from mart_aid_dossiers_monthly "
+        "where aid_scheme = 'Tous' and mpr_income_category = 'Tous' and not is_suppressed",
+        "select submitted_at, 1 from aid_applications where submitted_at is not null",
+    ),
+    "demandes de financement": (
+        "select requested_month, n_requests from mart_financing_monthly "
+        "where financing_partner = 'Tous' and not is_suppressed",
+        "select requested_at, 1 from financing_requests",
+    ),
+    "questionnaires envoyés": (
+        "select month, n_surveys_sent from mart_satisfaction_monthly where not is_suppressed",
+        "select sent_at, 1 from survey_responses",
+    ),
+    "réponses NPS": (
+        "select month, n_answers from mart_satisfaction_monthly where not is_suppressed",
+        "select answered_at, 1 from survey_responses where answered_at is not null and nps_score between 0 and 10",
+    ),
+    "commandes annulées": (
+        "select order_month, n_orders_cancelled from mart_orders_monthly where departement = 'Tous' "
+        "and product_category = 'Tous' and acquisition_channel = 'Tous' and not is_suppressed "
+        "and n_orders_cancelled is not null",
+        "select ordered_at, cancelled_at is not null or lower(trim(replace(status, 'é', 'e'))) = 'annulee' from orders",
+    ),
+}
+
+
+def test_no_published_month_is_cut_short_by_retention(published_place):
+    """Retention purges prospects' rows three years after their last contact, and clients'
+    surveys and requests three years after the last service: clocks of their own, not the month
+    a mart counts a row in. Every month a mart publishes holds all of its rows (the CRM keeps
+    them all); the months retention has cut into are not published. Before the watermarks,
+    old months were published short: a financing month without its prospects' requests."""
+    conn = sqlite3.connect(published_place.sqlite)
+    compared = 0
+    for figure, (published_sql, source_sql) in WHOLE_MONTH_FIGURES.items():
+        expected: dict[str, int] = defaultdict(int)
+        for at, value in conn.execute(source_sql):
+            expected[paris_month(at)] += int(value)
+        for month, value in table_rows(published_place.published, published_sql):
+            assert value == expected[month.isoformat()], (figure, month)
+            compared += 1
+    conn.close()
+    assert compared >= 30
+
+
 def test_published_file_has_the_publication_stamp_and_only_aggregates(published_place):
     ((run_id, as_of, published_at, passed, k),) = table_rows(
         published_place.published,

@@ -24,6 +24,7 @@ aggregated as (
         {{ median('days_to_decision') }} as median_days_to_decision
     from applications
     where submitted_month is not null and submitted_month <= {{ paris_month(run_as_of()) }}
+        and {{ is_retained('submitted_month', ['aid_applications.submitted_at']) }}
     group by submitted_month, grouping sets ((aid_scheme, mpr_income_category), (aid_scheme), (mpr_income_category), ())
 
 ),

@@ -39,6 +39,7 @@ aggregated as (
         sum(case when financing_status = 'acceptee' then amount_eur end) as amount_accepted_eur
     from requests
     where requested_month <= {{ paris_month(run_as_of()) }}
+        and {{ is_retained('requested_month', ['financing_requests.requested_at']) }}
     group by requested_month, grouping sets ((financing_partner), ())
 
 ),

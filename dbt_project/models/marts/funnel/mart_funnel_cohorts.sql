@@ -12,6 +12,8 @@ cohort_persons as (
     from stages
     where not is_first_contact_in_future
         and cohort_month <= {{ paris_month(run_as_of()) }}
+        -- Cohorts whose prospects retention has begun to purge would convert at made-up rates.
+        and {{ is_retained('cohort_month', ['contacts.created_at']) }}
 
 ),
 

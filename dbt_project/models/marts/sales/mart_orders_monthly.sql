@@ -43,6 +43,9 @@ aggregated as (
         count(*) filter (where not is_cancelled and is_revenue_unknown) as n_orders_revenue_unknown
     from orders_by_category
     where order_month <= {{ paris_month(run_as_of()) }}
+        -- A month whose kept orders retention has begun to purge (a client's, ten years after the
+        -- relationship) is not published.
+        and {{ is_retained('order_month', ['orders.ordered_at.not_cancelled']) }}
     group by
         order_month,
         product_category,
@@ -70,6 +73,28 @@ published as (
         fixed_dims=['order_month'],
     ) }}
 
+),
+
+with_cancellations_kept as (
+
+    -- Cancelled orders of prospects who never became clients go with the prospect, three years
+    -- after the last contact: where retention has begun to purge them, their count is not
+    -- published (NULL in an open cell); the orders and revenue of clients are all there.
+    select
+        order_month,
+        departement,
+        product_category,
+        acquisition_channel,
+        n_persons,
+        n_orders,
+        case when {{ is_retained('order_month', ['orders.ordered_at']) }} then n_orders_cancelled end
+            as n_orders_cancelled,
+        revenue_excl_tax_eur,
+        average_basket_eur,
+        n_orders_revenue_unknown,
+        is_suppressed
+    from published
+
 )
 
-select * from published
+select * from with_cancellations_kept

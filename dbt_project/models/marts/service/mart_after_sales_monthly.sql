@@ -54,6 +54,7 @@ aggregated as (
             as share_under_warranty
     from ticket_events
     where month <= {{ paris_month(run_as_of()) }}
+        and {{ is_retained('month', ['service_tickets.opened_at', 'service_tickets.closed_at']) }}
     group by month, grouping sets ((ticket_category), ())
 
 ),

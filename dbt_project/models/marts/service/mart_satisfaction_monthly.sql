@@ -50,6 +50,7 @@ aggregated as (
         count(case when event = 'answered' and nps_score <= 6 then 1 end) as n_detractors
     from survey_events
     where month <= {{ paris_month(run_as_of()) }}
+        and {{ is_retained('month', ['survey_responses.sent_at', 'survey_responses.answered_at']) }}
     group by month
 
 ),

@@ -4,6 +4,8 @@ sessions as (
 
     select {{ paris_month('started_at') }} as session_month, utm_source, device, submitted_form
     from {{ ref('stg_web__sessions') }}
+    -- The month the 13-month retention is cutting into is incomplete: not published.
+    where {{ is_retained(paris_month('started_at'), ['web_sessions.started_at']) }}
 
 ),
 

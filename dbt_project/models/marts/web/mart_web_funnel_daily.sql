@@ -4,6 +4,8 @@ sessions as (
 
     select {{ paris_date('started_at') }} as session_date, submitted_form
     from {{ ref('stg_web__sessions') }}
+    -- The day the 13-month retention is cutting into is incomplete: not published.
+    where {{ is_retained(paris_date('started_at'), ['web_sessions.started_at'], grain='day') }}
 
 ),
 
