@@ -22,13 +22,21 @@ right.altair_chart(
     charts.monthly_bars(monthly, "revenue_excl_tax_eur", "Chiffre d'affaires HT par mois (€)"), width="stretch"
 )
 secret_note(monthly)
+# Cancelled orders of prospects who never bought go with the prospect, three years after the
+# last contact: where that has begun, the mart leaves the open cell's count empty.
+purged = monthly.n_orders_cancelled.isna() & ~monthly.is_suppressed.astype(bool)
+if purged.any():
+    st.caption(
+        f"Annulées « {fmt.RETENTION} » : les prospects sans commande aboutie sont effacés trois ans après leur "
+        "dernier contact, avec leurs commandes annulées ; le nombre de ces mois-là n'est plus complet."
+    )
 
 monthly_table(
-    monthly,
+    monthly.assign(n_orders_cancelled=monthly.n_orders_cancelled.astype(object).where(~purged, fmt.RETENTION)),
     "commandes_par_mois",
     {
         "n_orders": ("Commandes", fmt.number),
-        "n_orders_cancelled": ("Annulées", fmt.number),
+        "n_orders_cancelled": ("Annulées", fmt.count_or_note),
         "revenue_excl_tax_eur": ("CA HT", fmt.euros),
         "average_basket_eur": ("Panier moyen", fmt.euros),
     },

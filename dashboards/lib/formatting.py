@@ -7,6 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 
 SECRET = "secret statistique"
+# An open cell whose rows retention has begun to purge (mart_orders_monthly: cancelled orders).
+RETENTION = "hors conservation"
 NBSP = "\u00a0"  # thousands and units are separated by non-breaking spaces in French
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 MONTHS_LONG = (
@@ -115,6 +117,11 @@ def _group(integer_text: str) -> str:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
     return ("-" if integer_text.startswith("-") else "") + NBSP.join(groups)
+
+
+def count_or_note(value) -> str:
+    """A count, or the note that stands in for it (``RETENTION``)."""
+    return value if isinstance(value, str) else number(value)
 
 
 def number(value, decimals: int = 0) -> str:

@@ -138,6 +138,28 @@ def test_suppressed_cells_read_secret_statistique(app, dashboard_env):
     assert at.get("download_button")
 
 
+def test_cancelled_orders_retention_has_cut_into_are_not_read_as_secret(app, dashboard_env, monkeypatch, tmp_path):
+    copy = tmp_path / "marts.duckdb"
+    shutil.copyfile(dashboard_env["published"], copy)
+    conn = duckdb.connect(str(copy))
+    # As the mart writes it for a month the prospects' retention has cut into: an open cell without its count.
+    month = conn.execute(
+        "select max(order_month) from mart_orders_monthly where departement = 'Tous' and product_category = 'Tous' "
+        "and acquisition_channel = 'Tous' and not is_suppressed"
+    ).fetchone()[0]
+    conn.execute("update mart_orders_monthly set n_orders_cancelled = null where order_month = ?", [month])
+    conn.close()
+    monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
+    at = app("direction")
+    at.switch_page("app_pages/commandes.py").run()
+    table = at.dataframe[0].value
+    row = table[table["Mois"] == fmt.month(month)]
+    assert list(row["Annulées"]) == [fmt.RETENTION]
+    assert list(row["Commandes"]) != [fmt.SECRET]
+    assert (table["Annulées"] != fmt.RETENTION).sum() == len(table) - 1
+    assert "trois ans après leur dernier contact" in texts(at)
+
+
 def test_web_funnel_tables_speak_french(app, dashboard_env):
     at = app("direction")
     at.switch_page("app_pages/entonnoir.py").run()
