@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.contract import crm_tables
-from orchestration.lib.crm_loader import SchemaDriftError, TableLoad, ensure_state, load_table, open_reader
+from orchestration.lib.crm_loader import STATE_TABLE, SchemaDriftError, TableLoad, ensure_state, load_table, open_reader
 from orchestration.lib.forgetting import Forgotten, apply_erasures
 from orchestration.lib.retention import RULES, apply_retention, cutoff
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
@@ -33,6 +33,8 @@ class RawRefresh:
     retained: dict[str, Forgotten]
     # Seconds per stage: "crm", "web", "forgetting".
     seconds: dict[str, float] = field(default_factory=dict)
+    # Everything reloaded: asked for, or a warehouse from before the retention watermarks.
+    full_refresh: bool = False
 
     @property
     def events(self) -> list[tuple[str, str, str, int]]:
@@ -61,6 +63,9 @@ def refresh_raw(
 ) -> RawRefresh:
     """Load the CRM and the logs into ``raw``, then forget what must be forgotten at ``now``."""
     ensure_state(conn)
+    # A warehouse loaded before retention kept its watermarks has purged rows without marking
+    # their periods: everything is reloaded once, and retention purges and marks them again.
+    full_refresh = full_refresh or loaded_without_watermarks(conn)
     seconds = {}
     started = time.perf_counter()
     loads: dict[str, TableLoad] = {}
@@ -82,4 +87,14 @@ def refresh_raw(
     erased = apply_erasures(conn)
     retained = apply_retention(conn, now)
     seconds["forgetting"] = time.perf_counter() - started
-    return RawRefresh(loads, failures, web, erased, retained, seconds)
+    return RawRefresh(loads, failures, web, erased, retained, seconds, full_refresh)
+
+
+def loaded_without_watermarks(conn: duckdb.DuckDBPyConnection) -> bool:
+    """True for a warehouse that has loaded the CRM but has no ``ops.retention_watermarks``."""
+    if not conn.execute(f"select count(*) from {STATE_TABLE}").fetchone()[0]:
+        return False
+    return not conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'ops' and table_name = 'retention_watermarks'"
+    ).fetchone()[0]

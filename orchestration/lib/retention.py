@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.lib.forgetting import Forgotten, forget_contacts
-from orchestration.lib.watermarks import raise_watermark, record_purge
+from orchestration.lib.watermarks import ensure_watermarks, raise_watermark, record_purge
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
 
 def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, Forgotten]:
     """Apply every rule at instant ``at``; returns what each rule removed."""
+    ensure_watermarks(conn)  # present even before the first purge: this warehouse keeps them
     tables = {
         r[0]
         for r in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()

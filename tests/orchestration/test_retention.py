@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.forgetting import apply_erasures
+from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.retention import RULES, apply_retention, cutoff
 
 NOW = datetime(2026, 11, 26, 2, 0, 0)
@@ -175,3 +176,17 @@ def test_watermarks_only_move_forward(raw):
     later = datetime(2027, 1, 10, 2, 0, 0)
     apply_retention(raw, later)
     assert watermarks(raw)["web_sessions.started_at"] == cutoff(later, 13)
+
+
+def test_a_warehouse_from_before_the_watermarks_is_reloaded_once_and_marked(source_copy, tmp_path):
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    first = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    assert not first.full_refresh and first.retained["prospects"].contacts > 0
+    marks = watermarks(conn)
+    # As a warehouse of the previous version left it: rows purged, no watermark.
+    conn.execute("drop table ops.retention_watermarks")
+    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    assert upgraded.full_refresh
+    assert upgraded.retained["prospects"].contacts == first.retained["prospects"].contacts
+    assert watermarks(conn) == marks
+    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh

@@ -82,6 +82,11 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
                 f"{sum(refresh.forgotten_rows.values())} rows forgotten, {refresh.replaced} deleted or replaced "
                 f"by the load (run {context.run_id})",
             )
+    if refresh.full_refresh and not config.full_refresh:
+        context.log.info(
+            "Reloaded the CRM and the logs in full, once: this warehouse had purged rows before retention "
+            "recorded the periods it cuts into (ops.retention_watermarks)."
+        )
     for failure in refresh.failures:
         context.log.error(failure)
     forgotten_rows, web, erased = refresh.forgotten_rows, refresh.web, refresh.erased
