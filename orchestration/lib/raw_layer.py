@@ -33,7 +33,7 @@ class RawRefresh:
     retained: dict[str, Forgotten]
     # Seconds per stage: "crm", "web", "forgetting".
     seconds: dict[str, float] = field(default_factory=dict)
-    # Everything reloaded: asked for, or a warehouse from before the retention watermarks.
+    # Everything reloaded: asked for, or a warehouse from before the retention cuts were recorded.
     full_refresh: bool = False
 
     @property
@@ -63,9 +63,9 @@ def refresh_raw(
 ) -> RawRefresh:
     """Load the CRM and the logs into ``raw``, then forget what must be forgotten at ``now``."""
     ensure_state(conn)
-    # A warehouse loaded before retention kept its watermarks has purged rows without marking
-    # their periods: everything is reloaded once, and retention purges and marks them again.
-    full_refresh = full_refresh or loaded_without_watermarks(conn)
+    # A warehouse loaded before retention recorded its cuts has purged rows without marking
+    # their periods: everything is reloaded once, and retention purges and records them again.
+    full_refresh = full_refresh or loaded_without_cuts(conn)
     seconds = {}
     started = time.perf_counter()
     loads: dict[str, TableLoad] = {}
@@ -90,11 +90,10 @@ def refresh_raw(
     return RawRefresh(loads, failures, web, erased, retained, seconds, full_refresh)
 
 
-def loaded_without_watermarks(conn: duckdb.DuckDBPyConnection) -> bool:
-    """True for a warehouse that has loaded the CRM but has no ``ops.retention_watermarks``."""
+def loaded_without_cuts(conn: duckdb.DuckDBPyConnection) -> bool:
+    """True for a warehouse that has loaded the CRM but has no ``ops.retention_cuts``."""
     if not conn.execute(f"select count(*) from {STATE_TABLE}").fetchone()[0]:
         return False
     return not conn.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'ops' and table_name = 'retention_watermarks'"
+        "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'retention_cuts'"
     ).fetchone()[0]

@@ -4,7 +4,7 @@ The rules are here, in one readable table: each names the policy's sentence it i
 (../shared/crm/README.md, section 3), its period, and the SQL that selects what is past it.
 ``apply_retention`` runs every rule at an instant (the run's time) and returns the counts.
 The marts are rebuilt from what remains, and publish only the periods that retention has not
-cut into (``watermarks.py``).
+cut into (``retention_cuts.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.lib.forgetting import Forgotten, forget_contacts
-from orchestration.lib.watermarks import ensure_watermarks, raise_watermark, record_purge
+from orchestration.lib.retention_cuts import cut_until, ensure_cuts, record_purge
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class RetentionRule:
     # Or plain deletions: (table, where clause given :cutoff).
     deletions: tuple[tuple[str, str], ...] = ()
     # A period the rule empties up to its cutoff whatever it deletes (log files older than the
-    # cutoff are not even loaded): its watermark is raised to the cutoff each night.
+    # cutoff are not even loaded): recorded as cut up to the cutoff, each night.
     empties: str | None = None
 
 
@@ -137,7 +137,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
 
 def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, Forgotten]:
     """Apply every rule at instant ``at``; returns what each rule removed."""
-    ensure_watermarks(conn)  # present even before the first purge: this warehouse keeps them
+    ensure_cuts(conn)  # present even before the first purge: this warehouse records them
     tables = {
         r[0]
         for r in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
@@ -157,7 +157,7 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         conn.execute("begin transaction")
         try:
             if rule.empties:
-                raise_watermark(conn, rule.empties, limit)
+                cut_until(conn, rule.empties, limit)
             for table, where in rule.deletions:
                 if table in tables:
                     params = {"cutoff": limit} if "$cutoff" in where else {}

@@ -102,8 +102,8 @@ def test_no_published_month_is_cut_short_by_retention(published_place):
     """Retention purges prospects' rows three years after their last contact, and clients'
     surveys and requests three years after the last service: clocks of their own, not the month
     a mart counts a row in. Every month a mart publishes holds all of its rows (the CRM keeps
-    them all); the months retention has cut into are not published. Before the watermarks,
-    old months were published short: a financing month without its prospects' requests."""
+    them all); the months retention has cut into are not published. Before retention recorded
+    its cuts, old months were published short: a month without its prospects' cancelled orders."""
     conn = sqlite3.connect(published_place.sqlite)
     compared = 0
     for figure, (published_sql, source_sql) in WHOLE_MONTH_FIGURES.items():

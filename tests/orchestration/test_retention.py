@@ -1,6 +1,6 @@
 """Each retention rule of the privacy policy, at its edge."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -115,11 +115,16 @@ def test_browsing_data_is_kept_thirteen_months(raw):
     assert raw.execute("select source_file from raw.web_sessions_quarantine").fetchall() == [("2025-10-27.jsonl",)]
 
 
-def watermarks(conn) -> dict:
-    return dict(conn.execute("select name, purged_through from ops.retention_watermarks").fetchall())
+def cuts(conn) -> set[tuple]:
+    """(name, first day, last day) of every range of days retention has cut into."""
+    return set(conn.execute("select name, first_day, last_day from ops.retention_cuts").fetchall())
 
 
-def test_retention_marks_the_periods_it_cuts_into(raw):
+def days(conn, name: str) -> set[date]:
+    return {first for n, first, last in cuts(conn) if n == name and first == last}
+
+
+def test_retention_records_the_days_it_cuts_into(raw):
     raw.execute(
         "insert into raw.contacts values "
         "(1, null, '2022-03-10', '2023-01-01'),"  # a prospect past retention
@@ -127,23 +132,22 @@ def test_retention_marks_the_periods_it_cuts_into(raw):
     )
     raw.execute("alter table raw.orders add column ordered_at timestamp")
     raw.execute(
-        "insert into raw.orders values (10, 1, 1, 'annulee', '2023-02-01', '2023-02-01', '2023-01-15'), "
+        "insert into raw.orders values (10, 1, 1, 'annulee', '2023-02-01', '2023-02-01', '2023-01-15 23:30'), "
         "(20, 2, 3, 'annulee', '2024-06-01', '2024-06-01', '2024-05-15')"
     )
     apply_retention(raw, NOW)
-    marks = watermarks(raw)
-    # The purged prospect's creation month and its cancelled order's month; no order of a client
-    # was purged.
-    assert marks["contacts.created_at"] == datetime(2022, 3, 10)
-    assert marks["orders.ordered_at"] == datetime(2023, 1, 15)
-    assert "orders.ordered_at.not_cancelled" not in marks
+    # The purged prospect's creation day and its cancelled order's day, in Paris time; no order
+    # of a client was purged.
+    assert days(raw, "contacts.created_at") == {date(2022, 3, 10)}
+    assert days(raw, "orders.ordered_at") == {date(2023, 1, 16)}
+    assert days(raw, "orders.ordered_at.not_cancelled") == set()
     # Browsing data older than 13 months is gone whether or not a row was deleted.
-    assert marks["web_sessions.started_at"] == cutoff(NOW, 13)
+    assert ("web_sessions.started_at", None, cutoff(NOW, 13).date()) in cuts(raw)
 
 
 def test_a_client_whose_requests_are_purged_marks_the_cohort_of_the_client(raw):
     # Client 6's creation date is in the future (the CRM has a few): it is in no published
-    # cohort, and must not hide every cohort up to 2035.
+    # cohort, and is not recorded.
     raw.execute("insert into raw.contacts values (5, null, '2019-04-01', '2026-01-01'), (6, null, '2035-01-01', null)")
     raw.execute(
         "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
@@ -153,10 +157,10 @@ def test_a_client_whose_requests_are_purged_marks_the_cohort_of_the_client(raw):
     raw.execute("insert into raw.requests values (5, '2019-04-02'), (6, '2023-04-02')")
     apply_retention(raw, NOW)
     assert ids(raw, "requests") == []
-    assert watermarks(raw)["contacts.created_at"] == datetime(2019, 4, 1)
+    assert days(raw, "contacts.created_at") == {date(2019, 4, 1)}
 
 
-def test_an_erasure_marks_no_period(raw):
+def test_an_erasure_records_no_cut(raw):
     raw.execute("create table raw.privacy_requests (contact_id bigint, kind varchar, completed_at timestamp)")
     raw.execute("insert into raw.privacy_requests values (1, 'effacement', '2026-11-01')")
     raw.execute("insert into raw.contacts values (1, null, '2026-01-01', null)")
@@ -164,29 +168,29 @@ def test_an_erasure_marks_no_period(raw):
     assert raw.execute("select count(*) from information_schema.tables where table_schema = 'ops'").fetchone() == (0,)
 
 
-def test_watermarks_only_move_forward(raw):
-    raw.execute("insert into raw.contacts values (1, null, '2022-03-10', null)")
+def test_each_day_is_recorded_once_and_the_open_range_moves_forward(raw):
+    raw.execute("insert into raw.contacts values (1, null, '2022-03-10 08:00', null)")
     apply_retention(raw, NOW)
-    raw.execute("insert into raw.contacts values (2, null, '2021-01-01', null)")
+    raw.execute("insert into raw.contacts values (2, null, '2022-03-10 17:00', null), (3, null, '2021-01-01', null)")
     apply_retention(raw, NOW)
-    assert watermarks(raw)["contacts.created_at"] == datetime(2022, 3, 10)
-    assert raw.execute(
-        "select count(*) from ops.retention_watermarks where name = 'contacts.created_at'"
-    ).fetchone() == (1,)
+    assert days(raw, "contacts.created_at") == {date(2022, 3, 10), date(2021, 1, 1)}
+    assert raw.execute("select count(*) from ops.retention_cuts where name = 'contacts.created_at'").fetchone() == (2,)
     later = datetime(2027, 1, 10, 2, 0, 0)
     apply_retention(raw, later)
-    assert watermarks(raw)["web_sessions.started_at"] == cutoff(later, 13)
+    open_ranges = [(first, last) for name, first, last in cuts(raw) if name == "web_sessions.started_at"]
+    assert open_ranges == [(None, cutoff(later, 13).date())]
 
 
-def test_a_warehouse_from_before_the_watermarks_is_reloaded_once_and_marked(source_copy, tmp_path):
+def test_a_warehouse_from_before_the_cuts_is_reloaded_once_and_recorded(source_copy, tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     first = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
     assert not first.full_refresh and first.retained["prospects"].contacts > 0
-    marks = watermarks(conn)
-    # As a warehouse of the previous version left it: rows purged, no watermark.
-    conn.execute("drop table ops.retention_watermarks")
+    recorded = cuts(conn)
+    assert days(conn, "contacts.created_at")
+    # As a warehouse of the previous version left it: rows purged, nothing recorded.
+    conn.execute("drop table ops.retention_cuts")
     upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
     assert upgraded.full_refresh
     assert upgraded.retained["prospects"].contacts == first.retained["prospects"].contacts
-    assert watermarks(conn) == marks
+    assert cuts(conn) == recorded
     assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh

@@ -85,7 +85,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
     if refresh.full_refresh and not config.full_refresh:
         context.log.info(
             "Reloaded the CRM and the logs in full, once: this warehouse had purged rows before retention "
-            "recorded the periods it cuts into (ops.retention_watermarks)."
+            "recorded the periods it cuts into (ops.retention_cuts)."
         )
     for failure in refresh.failures:
         context.log.error(failure)

@@ -2,10 +2,13 @@ with
 
 sessions as (
 
-    select {{ paris_month('started_at') }} as session_month, utm_source, device, submitted_form
-    from {{ ref('stg_web__sessions') }}
-    -- The month the 13-month retention is cutting into is incomplete: not published.
-    where {{ is_retained(paris_month('started_at'), ['web_sessions.started_at']) }}
+    select *
+    from (
+        select {{ paris_month('started_at') }} as session_month, utm_source, device, submitted_form
+        from {{ ref('stg_web__sessions') }}
+    ) as dated
+    -- Months retention has cut into (the 13-month limit) are incomplete: not published.
+    where {{ is_retained('session_month', ['web_sessions.started_at']) }}
 
 ),
 

@@ -2,10 +2,13 @@ with
 
 sessions as (
 
-    select {{ paris_date('started_at') }} as session_date, submitted_form
-    from {{ ref('stg_web__sessions') }}
-    -- The day the 13-month retention is cutting into is incomplete: not published.
-    where {{ is_retained(paris_date('started_at'), ['web_sessions.started_at'], grain='day') }}
+    select *
+    from (
+        select {{ paris_date('started_at') }} as session_date, submitted_form
+        from {{ ref('stg_web__sessions') }}
+    ) as dated
+    -- Days retention has cut into (the 13-month limit) are incomplete: not published.
+    where {{ is_retained('session_date', ['web_sessions.started_at'], grain='day') }}
 
 ),
 
