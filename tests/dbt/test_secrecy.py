@@ -1,11 +1,13 @@
 """Try to recompute suppressed cells from the published totals, and fail to."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from expectations.guard import load_rules
+from orchestration.lib.retention_cuts import PERIODS
 from orchestration.project import dbt_project
 from tests.conftest import table_rows
 
@@ -31,6 +33,25 @@ def test_every_mart_declares_its_secrecy_and_is_tested_for_it():
         }
         assert {"cells_respect_secrecy", "no_recomputable_suppressed_cell"} <= attached, name
         assert "Implements METRICS.md" in node["description"], name
+
+
+def test_every_mart_says_which_retention_cuts_it_leaves_out():
+    """A mart rebuilt from what retention left publishes old periods short unless it filters
+    them (docs/ingestion.md, "Retention cuts"): each mart declares the cuts it reads, the names
+    exist, and its SQL passes them to ``is_retained``; or it declares none, and says why."""
+    known = {name for entries in PERIODS.values() for name, _, _ in entries}
+    for name, node in marts_with_meta().items():
+        meta = node["config"]["meta"]
+        assert "retention_cuts" in meta, name
+        cuts = meta["retention_cuts"]
+        if not cuts:
+            assert meta.get("retention_note"), name
+            assert "is_retained(" not in node["raw_code"], name
+            continue
+        assert set(cuts) <= known, name
+        calls = re.findall(r"is_retained\(\s*'\w+',\s*\[([^\]]*)\]", node["raw_code"])
+        named = {n.strip().strip("'") for call in calls for n in call.split(",")}
+        assert named == set(cuts), name
 
 
 @pytest.mark.e2e
