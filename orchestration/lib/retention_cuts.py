@@ -31,10 +31,10 @@ def _own(table: str, column: str) -> tuple[str, str, tuple[str, ...]]:
     )
 
 
-# Per raw table, the dates the marts count its rows by: (name, SQL giving those timestamps, as
-# ``at``, for the rows about to be deleted, {where} being their condition, the columns it reads). Requests
-# count in the funnel under their owner's cohort. A date after the run ($now: the CRM has a
-# few) is in no published period, and is left out.
+# Per raw table, the dates the marts count its rows by: (name, SQL giving those timestamps as
+# ``at`` for the rows about to be deleted, {where} being their condition, the columns it reads).
+# Requests count in the funnel under their owner's cohort. A date after the run ($now: the CRM
+# has a few) is in no published period, and is left out.
 PERIODS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "contacts": (_own("contacts", "created_at"),),
     "requests": (
@@ -62,6 +62,7 @@ PERIODS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 
 
 def ensure_cuts(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create ``ops.retention_cuts`` (name, first day or NULL for "from the start", last day)."""
     conn.execute("create schema if not exists ops")
     conn.execute(
         "create table if not exists ops.retention_cuts "
