@@ -74,11 +74,14 @@ def record_purge(
     conn: duckdb.DuckDBPyConnection, table: str, where: str, now: datetime, params: dict | None = None
 ) -> None:
     """Before ``delete from raw.<table> where <where>`` at ``now``: record the days it cuts into
-    (each day once per name)."""
-    for name, sql, needs in PERIODS.get(table, ()):
-        if not all(_has_column(conn, *need.split(".")) for need in needs):
+    (each day once per name). ``ops.retention_cuts`` exists (``ensure_cuts``)."""
+    entries = PERIODS.get(table, ())
+    if not entries:
+        return
+    columns = _raw_columns(conn)
+    for name, sql, needs in entries:
+        if not set(needs) <= columns:
             continue
-        ensure_cuts(conn)
         conn.execute(
             f"""
             insert into ops.retention_cuts
@@ -94,8 +97,8 @@ def record_purge(
 
 
 def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime) -> None:
-    """Record that nothing before ``cutoff`` is left (one open range per name, moved forward)."""
-    ensure_cuts(conn)
+    """Record that nothing before ``cutoff`` is left (one open range per name, moved forward).
+    ``ops.retention_cuts`` exists (``ensure_cuts``)."""
     last_day = conn.execute(f"select {_PARIS_DAY.format('$at::timestamp')}", {"at": cutoff}).fetchone()[0]
     current = conn.execute(
         "select max(last_day) from ops.retention_cuts where name = ? and first_day is null", [name]
@@ -106,11 +109,9 @@ def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime) -> N
     conn.execute("insert into ops.retention_cuts values (?, null, ?, now()::timestamp)", [name, last_day])
 
 
-def _has_column(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return bool(
-        conn.execute(
-            "select count(*) from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ? and column_name = ?",
-            [table, column],
-        ).fetchone()[0]
-    )
+def _raw_columns(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every column of the raw schema, as "table.column"."""
+    rows = conn.execute(
+        "select table_name || '.' || column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall()
+    return {r[0] for r in rows}

@@ -29,6 +29,11 @@ def paris_month(utc_text: str) -> str:
     return f"{moment.year:04d}-{moment.month:02d}-01"
 
 
+def is_cancelled(status: str | None, cancelled_at: str | None) -> bool:
+    """METRICS.md: an order is cancelled when it has a cancellation time or its status is annulée."""
+    return cancelled_at is not None or unidecode(status or "").strip().lower() == "annulee"
+
+
 def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
     """Computed from the CRM directly, by METRICS.md's definitions (independent of dbt)."""
     conn = sqlite3.connect(sqlite_path)
@@ -39,8 +44,7 @@ def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
     conn.close()
     out: dict[str, list] = defaultdict(lambda: [0, 0.0])
     for ordered_at, status, cancelled_at, total in rows:
-        cancelled = cancelled_at is not None or unidecode(status or "").strip().lower() == "annulee"
-        if cancelled:
+        if is_cancelled(status, cancelled_at):
             continue
         month = paris_month(ordered_at)
         out[month][0] += 1
@@ -69,7 +73,8 @@ def test_published_orders_and_revenue_equal_the_source(published_place):
 
 
 # Monthly figures computed from the CRM, which keeps every row: (published query giving
-# (month, value) for the open all-categories cells, CRM query giving (UTC time, value) rows).
+# (month, value) for the open all-categories cells, CRM query giving (UTC time, value) rows;
+# ``is_cancelled`` is the Python rule above, registered as an SQLite function).
 WHOLE_MONTH_FIGURES = {
     "dossiers d'aide": (
         "select submitted_month, n_dossiers_submitted from mart_aid_dossiers_monthly "
@@ -93,7 +98,7 @@ WHOLE_MONTH_FIGURES = {
         "select order_month, n_orders_cancelled from mart_orders_monthly where departement = 'Tous' "
         "and product_category = 'Tous' and acquisition_channel = 'Tous' and not is_suppressed "
         "and n_orders_cancelled is not null",
-        "select ordered_at, cancelled_at is not null or lower(trim(replace(status, 'é', 'e'))) = 'annulee' from orders",
+        "select ordered_at, is_cancelled(status, cancelled_at) from orders",
     ),
 }
 
@@ -105,6 +110,7 @@ def test_no_published_month_is_cut_short_by_retention(published_place):
     them all); the months retention has cut into are not published. Before retention recorded
     its cuts, old months were published short: a month without its prospects' cancelled orders."""
     conn = sqlite3.connect(published_place.sqlite)
+    conn.create_function("is_cancelled", 2, is_cancelled, deterministic=True)
     compared = 0
     for figure, (published_sql, source_sql) in WHOLE_MONTH_FIGURES.items():
         expected: dict[str, int] = defaultdict(int)
