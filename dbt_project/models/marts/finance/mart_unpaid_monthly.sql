@@ -5,7 +5,7 @@ invoices as (
     -- Paris times computed once per invoice, not once per (invoice, month) pair of the join below.
     select
         *,
-        {{ paris_date('issued_at') }} as issued_on_paris,
+        {{ to_paris_time('issued_at') }} as issued_at_paris,
         {{ to_paris_time('paid_at') }} as paid_at_paris
     from {{ ref('int_invoices_settled') }}
 
@@ -27,18 +27,28 @@ cases as (
 {%- set first_month = "coalesce((select min(" ~ paris_month('issued_at') ~ ") from " ~ ref('int_invoices_settled') ~ "), " ~ last_month ~ ")" %}
 months as (
 
-    select cast(date_month as date) as month
-    from ({{ dbt.date_spine('month', first_month, dbt.dateadd('month', 1, last_month)) }}) as spine
+    {{ month_spine(first_month, last_month) }}
 
 ),
 
 month_ends as (
 
-    -- The end of each month in Paris time; the current month ends now.
+    -- The end of each month in Paris time; the current month ends at the run: an invoice due
+    -- later this month is not past due yet, one issued or paid after the run not yet either.
+    -- An invoice is past due once its due day has ended, so it counts when due_on < ends_on.
     select
         month,
-        cast({{ dbt.dateadd('month', 1, 'month') }} as date) as next_month
-    from months
+        ends_at,
+        cast(ends_at as date) as ends_on
+    from (
+        select
+            month,
+            least(
+                cast({{ dbt.dateadd('month', 1, 'month') }} as timestamp),
+                {{ to_paris_time(run_as_of()) }}
+            ) as ends_at
+        from months
+    ) as ends
 
 ),
 
@@ -50,12 +60,13 @@ unpaid_at_month_end as (
         invoices.invoice_id,
         invoices.person_key,
         invoices.departement,
-        invoices.amount_incl_tax_eur
+        invoices.amount_incl_tax_eur,
+        month_ends.ends_at
     from invoices
     inner join month_ends
-        on invoices.due_on < month_ends.next_month
-        and invoices.issued_on_paris < month_ends.next_month
-        and (invoices.paid_at_paris is null or invoices.paid_at_paris >= month_ends.next_month)
+        on invoices.due_on < month_ends.ends_on
+        and invoices.issued_at_paris < month_ends.ends_at
+        and (invoices.paid_at_paris is null or invoices.paid_at_paris >= month_ends.ends_at)
     where not invoices.is_cancelled and invoices.amount_incl_tax_eur is not null
 
 ),
@@ -71,7 +82,7 @@ outstanding as (
     from unpaid_at_month_end as unpaid
     left join payments
         on payments.invoice_id = unpaid.invoice_id
-        and {{ paris_month('payments.paid_at') }} <= unpaid.month
+        and {{ to_paris_time('payments.paid_at') }} < unpaid.ends_at
     group by unpaid.month, unpaid.invoice_id, unpaid.person_key, unpaid.departement, unpaid.amount_incl_tax_eur
 
 ),

@@ -55,8 +55,7 @@ clients as (
 {%- set first_month = "coalesce((select min(order_month) from " ~ ref('int_orders_enriched') ~ "), " ~ last_month ~ ")" %}
 months as (
 
-    select cast(date_month as date) as month
-    from ({{ dbt.date_spine('month', first_month, dbt.dateadd('month', 1, last_month)) }}) as spine
+    {{ month_spine(first_month, last_month) }}
 
 ),
 
