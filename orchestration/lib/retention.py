@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.lib.forgetting import Forgotten, forget_contacts
-from orchestration.lib.retention_cuts import cut_until, ensure_cuts, record_purge
+from orchestration.lib.retention_cuts import CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class RetentionRule:
 
 
 # A client is a contact with at least one order that was not cancelled (METRICS.md).
-_CLIENT_IDS = "select contact_id from raw.orders where cancelled_at is null and status <> 'annulee'"
+_CLIENT_IDS = f"select contact_id from raw.orders where not {CANCELLED_ORDER}"
 
 RULES: tuple[RetentionRule, ...] = (
     RetentionRule(

@@ -20,7 +20,14 @@ import duckdb
 
 # The Paris day of a UTC timestamp: the same expression as dbt's ``to_paris_time``.
 _PARIS_DAY = "cast(timezone('Europe/Paris', timezone('UTC', {})) as date)"
-_CANCELLED = "(cancelled_at is not null or status = 'annulee')"
+# METRICS.md: an order is cancelled when it has a cancellation time or its status is annulée,
+# the status folded as dbt's normalise_code folds it ('Annulée', ' ANNULEE '), as in
+# stg_crm__orders.is_cancelled. Retention and the marts must agree on it: on who is a client
+# (a prospect taken for a client would outlive its three years) and on which month is cut.
+CANCELLED_ORDER = (
+    "(cancelled_at is not null or coalesce("
+    "replace(translate(lower(trim(status)), 'éèêëàâäîïôöûüç', 'eeeeaaaiioouuc'), ' ', '_') = 'annulee', false))"
+)
 
 
 def _own(table: str, column: str) -> tuple[str, str, tuple[str, ...]]:
@@ -49,7 +56,7 @@ PERIODS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         _own("orders", "ordered_at"),
         (
             "orders.ordered_at.not_cancelled",
-            f"select ordered_at as at from raw.orders where ({{where}}) and not {_CANCELLED} and ordered_at <= $now",
+            f"select ordered_at as at from raw.orders where ({{where}}) and not {CANCELLED_ORDER} and ordered_at <= $now",
             ("orders.ordered_at", "orders.cancelled_at", "orders.status"),
         ),
     ),

@@ -1,5 +1,6 @@
 """Each retention rule of the privacy policy, at its edge."""
 
+import re
 from datetime import date, datetime
 
 import duckdb
@@ -8,6 +9,8 @@ import pytest
 from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.retention import RULES, apply_retention, cutoff
+from orchestration.lib.retention_cuts import CANCELLED_ORDER
+from orchestration.project import DBT_PROJECT_DIR
 
 NOW = datetime(2026, 11, 26, 2, 0, 0)
 
@@ -63,6 +66,36 @@ def test_prospects_are_kept_three_years_from_their_last_contact(raw):
     assert ids(raw, "contacts") == [2, 4]
     assert ids(raw, "requests") == [2]
     assert result["prospects"].rows["contacts"] == 2
+
+
+def test_a_prospect_whose_orders_were_all_cancelled_is_purged_however_the_crm_spelled_it(raw):
+    # The marts fold statuses ('Annulée' is 'annulee'): retention must not take these for clients.
+    raw.execute(
+        "insert into raw.contacts values (11, null, '2020-01-01', null), (12, null, '2020-01-01', null), "
+        "(13, null, '2020-01-01', null), (14, null, '2020-01-01', null)"
+    )
+    raw.execute("alter table raw.orders add column ordered_at timestamp")
+    raw.execute(
+        "insert into raw.orders values (110, 1, 11, 'Annulée', null, '2020-02-01', '2020-01-10 12:00'), "
+        "(120, 2, 12, ' ANNULEE ', null, '2020-02-01', '2020-01-11 12:00'), "
+        "(130, 3, 13, 'installee', '2020-03-01', '2020-03-01', '2020-01-12 12:00'), "
+        "(140, 4, 14, 'Installée', null, '2020-02-01', '2020-01-13 12:00')"
+    )
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [14]  # only the client stays
+    assert ids(raw, "orders") == [14]
+    # Their months lose cancelled orders only: the orders mart keeps them (count of cancellations
+    # withheld), as it would for orders the CRM wrote 'annulee'.
+    assert days(raw, "orders.ordered_at") == {date(2020, 1, 10), date(2020, 1, 11), date(2020, 1, 12)}
+    assert days(raw, "orders.ordered_at.not_cancelled") == set()
+
+
+def test_retention_folds_statuses_as_the_marts_do():
+    # The same folding as dbt's normalise_code (macros/normalise_code.sql, _plain_code), which
+    # stg_crm__orders.is_cancelled uses: if one changes, this fails until the other follows.
+    macro = (DBT_PROJECT_DIR / "macros" / "normalise_code.sql").read_text()
+    plain = re.search(r"macro _plain_code\(expression\) -%}\s*(.+?)\s*{%- endmacro", macro, re.S).group(1)
+    assert plain.replace("{{ expression }}", "status") in CANCELLED_ORDER
 
 
 def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
