@@ -17,7 +17,8 @@ import duckdb
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, SchemaDriftError, TableLoad, ensure_state, load_table, open_reader
 from orchestration.lib.forgetting import Forgotten, apply_erasures
-from orchestration.lib.retention import RULES, apply_retention, cutoff
+from orchestration.lib.retention import RULES, RULES_VERSION, apply_retention, cutoff
+from orchestration.lib.retention_cuts import ensure_cuts
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
 # Log files older than the browsing-data retention are not loaded at all.
@@ -33,7 +34,7 @@ class RawRefresh:
     retained: dict[str, Forgotten]
     # Seconds per stage: "crm", "web", "forgetting".
     seconds: dict[str, float] = field(default_factory=dict)
-    # Everything reloaded: asked for, or a warehouse from before the retention cuts were recorded.
+    # Everything reloaded: asked for, or a warehouse purged by older retention rules.
     full_refresh: bool = False
 
     @property
@@ -63,9 +64,10 @@ def refresh_raw(
 ) -> RawRefresh:
     """Load the CRM and the logs into ``raw``, then forget what must be forgotten at ``now``."""
     ensure_state(conn)
-    # A warehouse loaded before retention recorded its cuts has purged rows without marking
-    # their periods: everything is reloaded once, and retention purges and records them again.
-    full_refresh = full_refresh or loaded_without_cuts(conn)
+    # A warehouse purged by older retention rules (before the cuts were recorded, or with
+    # contacts judged one by one) lacks rows the current rules keep, or has cut periods it never
+    # marked: everything is reloaded once, and retention purges and records again.
+    full_refresh = full_refresh or purged_by_older_rules(conn)
     seconds = {}
     started = time.perf_counter()
     loads: dict[str, TableLoad] = {}
@@ -85,15 +87,26 @@ def refresh_raw(
     seconds["web"] = time.perf_counter() - started
     started = time.perf_counter()
     erased = apply_erasures(conn)
+    if full_refresh:
+        # Raw holds the CRM's rows again: tonight's retention purges and records every cut anew,
+        # and none recorded under older rules stays (a contact they purged may be kept now).
+        ensure_cuts(conn)
+        conn.execute("delete from ops.retention_cuts")
     retained = apply_retention(conn, now)
+    conn.execute("create table if not exists ops.retention_rules (version integer not null, applied_at timestamp)")
+    conn.execute("delete from ops.retention_rules")
+    conn.execute("insert into ops.retention_rules values (?, ?)", [RULES_VERSION, now])
     seconds["forgetting"] = time.perf_counter() - started
     return RawRefresh(loads, failures, web, erased, retained, seconds, full_refresh)
 
 
-def loaded_without_cuts(conn: duckdb.DuckDBPyConnection) -> bool:
-    """True for a warehouse that has loaded the CRM but has no ``ops.retention_cuts``."""
+def purged_by_older_rules(conn: duckdb.DuckDBPyConnection) -> bool:
+    """True for a warehouse that has loaded the CRM under retention rules older than these
+    (``ops.retention_rules`` absent, or an older version)."""
     if not conn.execute(f"select count(*) from {STATE_TABLE}").fetchone()[0]:
         return False
-    return not conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'retention_cuts'"
-    ).fetchone()[0]
+    if not conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'retention_rules'"
+    ).fetchone()[0]:
+        return True
+    return conn.execute("select coalesce(max(version), 0) from ops.retention_rules").fetchone()[0] < RULES_VERSION

@@ -32,8 +32,30 @@ class RetentionRule:
     empties: str | None = None
 
 
-# A client is a contact with at least one order that was not cancelled (METRICS.md).
-_CLIENT_IDS = f"select contact_id from raw.orders where not {CANCELLED_ORDER}"
+# The rules' clocks are a person's, not a contact's: the CRM holds one person under several
+# contacts, and the warehouse resolves them as METRICS.md says (same valid email, else same
+# valid phone; int_contacts_resolved). A prospect who came back last month is a prospect whose
+# last contact is last month, and a client's older contact is a client's. Judged contact by
+# contact, such old contacts went as "non-client prospects": the person then counted as new in
+# a recent cohort, and their orders under the channel of a later contact.
+#
+# ``_prepare`` builds, for the run: ``_contact_person`` (each contact's person), and per rule the
+# contacts of the persons past it. A client is a person with at least one order that was not
+# cancelled (METRICS.md; the marts' cancellation rule, CANCELLED_ORDER).
+# The rules' version. A warehouse whose raw layer older rules purged is reloaded in full once
+# (raw_layer.refresh_raw), so that what the current rules keep comes back from the CRM:
+# 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together.
+RULES_VERSION = 2
+
+# When a person was last heard from, per contact ``c``: its collection or its last contact,
+# whichever is later. A date after the run is a typing error (the CRM has contacts "created" in
+# 2033 whose rows were written in 2019): it is ignored, and a contact with no other date counts
+# from when the CRM wrote it (updated_at, never before its collection). Taken as it is, such a
+# date kept a prospect for ever.
+_LAST_HEARD = (
+    "coalesce(greatest(case when c.created_at <= $now then c.created_at end, "
+    "case when c.last_contact_at <= $now then c.last_contact_at end), c.updated_at)"
+)
 
 RULES: tuple[RetentionRule, ...] = (
     RetentionRule(
@@ -41,11 +63,17 @@ RULES: tuple[RetentionRule, ...] = (
         policy="Non-client prospects: 3 years from collection or from the prospect's last contact.",
         months=36,
         contacts_sql=(
-            "select contact_id from raw.contacts "
-            f"where contact_id not in ({_CLIENT_IDS}) "
-            "and greatest(created_at, coalesce(last_contact_at, created_at)) < $cutoff"
+            "select contact_id from _contact_person where person in ("
+            "select p.person from _contact_person p join raw.contacts c on c.contact_id = p.contact_id "
+            "where p.person not in (select person from _client_persons) group by p.person "
+            f"having max({_LAST_HEARD}) < $cutoff)"
         ),
     ),
+    # A client who contacts M'green again is heard from: as CNIL's référentiel on commercial
+    # management counts the last contact coming from the client among the ends of the commercial
+    # relationship, the clock runs from the later of the last delivery or service and the
+    # person's last contact (the prospects' clock). Judged on deliveries alone, the request a
+    # past client sent last month would go tonight.
     RetentionRule(
         name="client_prospecting",
         policy=(
@@ -61,7 +89,11 @@ RULES: tuple[RetentionRule, ...] = (
         name="billing",
         policy="Order, contract and billing data: the relationship plus 10 years.",
         months=120,
-        contacts_sql="select contact_id from _relationship_end where relationship_end < $cutoff",
+        contacts_sql=(
+            "select contact_id from _contact_person where person in ("
+            "select person from _relationship_end group by person having max(relationship_end) < $cutoff) "
+            "union select contact_id from _relationship_end where person is null and relationship_end < $cutoff"
+        ),
     ),
     RetentionRule(
         name="opposition_lists",
@@ -94,8 +126,52 @@ def cutoff(at: datetime, months: int) -> datetime:
             day -= 1
 
 
+# dbt's normalise_email and normalise_phone (macros/), spelt for the raw columns: the same
+# person for retention as for the marts (a test compares the two groupings on a built warehouse).
+_EMAIL = (
+    "case when regexp_matches(lower(trim(email)), '^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$') "
+    "then lower(trim(email)) end"
+)
+_DIGITS = "regexp_replace(phone, '[\\s.()/-]', '', 'g')"
+_PHONE = (
+    f"case when regexp_matches({_DIGITS}, '^0[1-9][0-9]{{8}}$') then '+33' || substr({_DIGITS}, 2) "
+    f"when regexp_matches({_DIGITS}, '^\\+33[1-9][0-9]{{8}}$') then {_DIGITS} "
+    f"when regexp_matches({_DIGITS}, '^0033[1-9][0-9]{{8}}$') then '+' || substr({_DIGITS}, 3) end"
+)
+
+
+def resolve_persons(conn: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``_contact_person(contact_id, person)``: each raw contact's person.
+
+    Same valid email, else same valid phone (a phone also carried by contacts with a valid email
+    belongs to the earliest of them), else the contact alone, as int_contacts_resolved. dbt
+    breaks a tie of creation instants by the keyed contact pseudonym, which retention does not
+    compute; it breaks it by contact id."""
+    conn.execute(
+        f"""
+        create or replace temp table _contact_person as
+        with contacts as (
+            select contact_id, created_at, {_EMAIL} as email, {_PHONE} as phone from raw.contacts
+        ),
+        phone_owners as (
+            select phone, arg_min(email, (created_at, contact_id)) as email
+            from contacts where email is not null and phone is not null group by phone
+        )
+        select contacts.contact_id,
+            case
+                when contacts.email is not null then 'e:' || contacts.email
+                when contacts.phone is not null then coalesce('e:' || phone_owners.email, 'p:' || contacts.phone)
+                else 'c:' || contacts.contact_id
+            end as person
+        from contacts
+        left join phone_owners on contacts.email is null and phone_owners.phone = contacts.phone
+        """
+    )
+
+
 def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) -> None:
-    """Each client's last delivery or service, and each contact's last billing event."""
+    """Each contact's person; the client persons; the contacts of clients three years past both
+    their last delivery or service and their last contact; each person's last billing event."""
 
     def t(name: str, columns: str) -> str:
         return f"raw.{name}" if name in tables else f"(select {columns} where false)"
@@ -105,31 +181,42 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
         "service_tickets", "null::bigint as contact_id, null::timestamp as closed_at, null::timestamp as opened_at"
     )
     invoices = t("invoices", "null::bigint as order_id, null::timestamp as issued_at, null::timestamp as updated_at")
+    resolve_persons(conn)
     conn.execute(
         f"""
-        create or replace temp table _service_end as
-        select o.contact_id, max(i.completed_at) as last_service
-        from raw.orders o join {installations} i on i.order_id = o.order_id
-        where i.completed_at is not null group by o.contact_id
-        union all
-        select contact_id, max(coalesce(closed_at, opened_at)) from {tickets} group by contact_id
+        create or replace temp table _client_persons as
+        select distinct p.person from raw.orders o join _contact_person p on p.contact_id = o.contact_id
+        where not {CANCELLED_ORDER}
         """
     )
     conn.execute(
         f"""
         create or replace temp table _clients_past_service as
-        select contact_id from _service_end
-        where contact_id in ({_CLIENT_IDS})
-        group by contact_id having max(last_service) < $cutoff
+        with service_end as (
+            select o.contact_id, i.completed_at as last_service
+            from raw.orders o join {installations} i on i.order_id = o.order_id
+            where i.completed_at is not null
+            union all
+            select contact_id, coalesce(closed_at, opened_at) from {tickets}
+        )
+        select contact_id from _contact_person where person in (
+            select p.person from service_end s join _contact_person p on p.contact_id = s.contact_id
+            where p.person in (select person from _client_persons)
+            group by p.person having max(s.last_service) < $cutoff
+            intersect
+            select p.person from _contact_person p join raw.contacts c on c.contact_id = p.contact_id
+            group by p.person having max({_LAST_HEARD}) < $cutoff
+        )
         """,
-        {"cutoff": cutoff(at, 36)},
+        {"cutoff": cutoff(at, 36), "now": at},
     )
     conn.execute(
         f"""
         create or replace temp table _relationship_end as
-        select o.contact_id,
+        select o.contact_id, any_value(p.person) as person,
             greatest(max(o.updated_at), max(coalesce(inv.updated_at, o.updated_at))) as relationship_end
         from raw.orders o left join {invoices} inv on inv.order_id = o.order_id
+        left join _contact_person p on p.contact_id = o.contact_id
         group by o.contact_id
         """
     )
@@ -150,7 +237,9 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         limit = cutoff(at, rule.months)
         if rule.contacts_sql:
             # forget_contacts runs its own transaction; the cutoff is a bound literal here.
-            sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'")
+            sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'").replace(
+                "$now", f"timestamp '{at:%Y-%m-%d %H:%M:%S}'"
+            )
             results[rule.name] = forget_contacts(conn, sql, lambda table, where: record_purge(conn, table, where, at))
             continue
         removed = Forgotten()
@@ -170,6 +259,6 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
             conn.execute("rollback")
             raise
         results[rule.name] = removed
-    for temp in ("_service_end", "_clients_past_service", "_relationship_end"):
+    for temp in ("_contact_person", "_client_persons", "_clients_past_service", "_relationship_end"):
         conn.execute(f"drop table if exists {temp}")
     return results

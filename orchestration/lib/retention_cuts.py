@@ -38,20 +38,26 @@ def _own(table: str, column: str) -> tuple[str, str, tuple[str, ...]]:
     )
 
 
+def _cohort(source: str) -> tuple[str, str, tuple[str, ...]]:
+    """The funnel's cohort day of the persons owning the rows about to go from raw.<source>: their
+    first contact's creation (retention's ``_contact_person`` gives each contact's person)."""
+    return (
+        "contacts.created_at",
+        "select min(c.created_at) as at from raw.contacts c "
+        "join _contact_person p on p.contact_id = c.contact_id "
+        "where c.created_at <= $now and p.person in (select person from _contact_person where contact_id in "
+        f"(select contact_id from raw.{source} where {{where}})) group by p.person",
+        (f"{source}.contact_id", "contacts.contact_id", "contacts.created_at"),
+    )
+
+
 # Per raw table, the dates the marts count its rows by: (name, SQL giving those timestamps as
 # ``at`` for the rows about to be deleted, {where} being their condition, the columns it reads).
-# Requests count in the funnel under their owner's cohort. A date after the run ($now: the CRM
-# has a few) is in no published period, and is left out.
+# Contacts and requests count in the funnel under their person's cohort. A date after the run
+# ($now: the CRM has a few) is in no published period, and is left out.
 PERIODS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "contacts": (_own("contacts", "created_at"),),
-    "requests": (
-        (
-            "contacts.created_at",
-            "select created_at as at from raw.contacts where created_at <= $now and contact_id in "
-            "(select contact_id from raw.requests where {where})",
-            ("requests.contact_id", "contacts.contact_id", "contacts.created_at"),
-        ),
-    ),
+    "contacts": (_cohort("contacts"),),
+    "requests": (_cohort("requests"),),
     "orders": (
         _own("orders", "ordered_at"),
         (
@@ -81,7 +87,8 @@ def record_purge(
     conn: duckdb.DuckDBPyConnection, table: str, where: str, now: datetime, params: dict | None = None
 ) -> None:
     """Before ``delete from raw.<table> where <where>`` at ``now``: record the days it cuts into
-    (each day once per name). ``ops.retention_cuts`` exists (``ensure_cuts``)."""
+    (each day once per name). ``ops.retention_cuts`` exists (``ensure_cuts``), and so does
+    ``_contact_person`` (``retention.resolve_persons``)."""
     entries = PERIODS.get(table, ())
     if not entries:
         return

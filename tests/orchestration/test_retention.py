@@ -8,7 +8,7 @@ import pytest
 
 from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.raw_layer import refresh_raw
-from orchestration.lib.retention import RULES, apply_retention, cutoff
+from orchestration.lib.retention import RULES, apply_retention, cutoff, resolve_persons
 from orchestration.lib.retention_cuts import CANCELLED_ORDER
 from orchestration.project import DBT_PROJECT_DIR
 
@@ -20,7 +20,8 @@ def raw():
     conn = duckdb.connect()
     conn.execute("create schema raw")
     conn.execute(
-        "create table raw.contacts (contact_id bigint, phone varchar, created_at timestamp, last_contact_at timestamp)"
+        "create table raw.contacts (contact_id bigint, phone varchar, created_at timestamp, last_contact_at timestamp, "
+        "email varchar, updated_at timestamp)"
     )
     conn.execute(
         "create table raw.orders (order_id bigint, quote_id bigint, contact_id bigint, status varchar, "
@@ -54,7 +55,7 @@ def test_cutoff_handles_month_ends():
 
 def test_prospects_are_kept_three_years_from_their_last_contact(raw):
     raw.execute(
-        "insert into raw.contacts values "
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
         "(1, null, '2022-01-01', '2023-11-25'),"  # last contact 3 years + 1 day ago: purged
         "(2, null, '2022-01-01', '2023-11-27'),"  # 3 years - 1 day: kept
         "(3, null, '2020-01-01', null),"  # collected 6 years ago, never again: purged
@@ -71,7 +72,7 @@ def test_prospects_are_kept_three_years_from_their_last_contact(raw):
 def test_a_prospect_whose_orders_were_all_cancelled_is_purged_however_the_crm_spelled_it(raw):
     # The marts fold statuses ('Annulée' is 'annulee'): retention must not take these for clients.
     raw.execute(
-        "insert into raw.contacts values (11, null, '2020-01-01', null), (12, null, '2020-01-01', null), "
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (11, null, '2020-01-01', null), (12, null, '2020-01-01', null), "
         "(13, null, '2020-01-01', null), (14, null, '2020-01-01', null)"
     )
     raw.execute("alter table raw.orders add column ordered_at timestamp")
@@ -90,6 +91,101 @@ def test_a_prospect_whose_orders_were_all_cancelled_is_purged_however_the_crm_sp
     assert days(raw, "orders.ordered_at.not_cancelled") == set()
 
 
+def test_a_prospect_who_came_back_keeps_the_older_contact_as_one_person(raw):
+    # The clocks are a person's (same valid email, else same valid phone), not a contact's.
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(21, 'Lea.Dupont@example.org', null, '2020-01-01', null),"  # collected six years ago...
+        "(22, ' lea.dupont@EXAMPLE.org ', null, '2026-10-01', null),"  # ...came back last month
+        "(23, 'marc@example.org', '06 12 34 56 78', '2020-01-01', null),"  # silent since 2020, both
+        "(24, null, '+33612345678', '2020-02-01', '2021-01-01'),"  # contacts (the phone): purged
+        "(25, 'not an email', null, '2020-01-01', null),"  # no valid email nor phone: on its own
+        "(26, 'not an email', null, '2026-01-01', null)"
+    )
+    raw.execute("insert into raw.requests values (21, '2020-01-02')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [21, 22, 26]
+    assert ids(raw, "requests") == [21]
+
+
+def test_a_shared_phone_belongs_to_the_earliest_email_person(raw):
+    # As int_contacts_resolved: contact 63 has no valid email and the phone that Zoé (61) and
+    # Jules (62) both carry; it belongs to the earlier of them, Zoé.
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(61, 'zoe@example.org', '0622222222', '2021-01-01', null), "
+        "(62, 'jules@example.org', '+33 6 22 22 22 22', '2020-01-01', null), "
+        "(63, null, '0033622222222', '2026-01-01', null)"
+    )
+    resolve_persons(raw)
+    persons = dict(raw.execute("select contact_id, person from _contact_person").fetchall())
+    assert persons[63] == persons[62] != persons[61]
+
+
+def test_a_clients_older_contact_is_a_clients(raw):
+    # Contact 31 never ordered, but its person did, under contact 32 (same phone): not a prospect.
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
+        "(31, '0611111111', '2019-01-01', null), (32, '06.11.11.11.11', '2025-01-01', null)"
+    )
+    raw.execute("insert into raw.orders values (320, 1, 32, 'installee', null, '2025-02-01')")
+    raw.execute("insert into raw.installations values (320, '2025-03-01')")
+    raw.execute("insert into raw.requests values (31, '2019-01-02'), (32, '2025-01-02')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [31, 32]
+    # Its prospecting data counts from the person's last delivery (2025), not the contact's.
+    assert ids(raw, "requests") == [31, 32]
+
+
+def test_a_client_whose_other_contact_was_served_lately_keeps_its_prospecting_data(raw):
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(41, 'anne@example.org', null, '2019-01-01', null), (42, 'anne@example.org', null, '2024-01-01', null), "
+        "(43, 'paul@example.org', null, '2019-01-01', null)"
+    )
+    raw.execute(
+        "insert into raw.orders values (410, 1, 41, 'installee', null, '2020-02-01'), "
+        "(420, 2, 42, 'installee', null, '2025-02-01'), (430, 3, 43, 'installee', null, '2020-02-01')"
+    )
+    raw.execute("insert into raw.installations values (410, '2020-03-01'), (420, '2025-03-01'), (430, '2020-03-01')")
+    raw.execute("insert into raw.requests values (41, '2019-01-02'), (42, '2024-01-02'), (43, '2019-01-02')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "requests") == [41, 42]  # Paul's last delivery is six years old
+
+
+def test_a_past_client_who_asks_again_keeps_its_prospecting_data(raw):
+    # Served in 2021, Inès asked for a new quote last month under a new contact (72): she is
+    # heard from, her prospecting data stays three years from that contact.
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(71, 'ines@example.org', null, '2019-01-01', '2021-01-01'), "
+        "(72, 'ines@example.org', null, '2026-10-15', '2026-10-20')"
+    )
+    raw.execute("insert into raw.orders values (710, 1, 71, 'installee', null, '2021-02-01')")
+    raw.execute("insert into raw.installations values (710, '2021-03-01')")
+    raw.execute("insert into raw.requests values (71, '2019-01-02'), (72, '2026-10-15')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "requests") == [71, 72]
+
+
+def test_billing_data_goes_with_the_persons_whole_relationship(raw):
+    # Eve's first relationship (contact 51) ended in 2015, but she is still a client (contact 52):
+    # her older orders stay. Yves (53, 54) has been gone for ten years: both his contacts go,
+    # including the one that never ordered.
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(51, 'eve@example.org', null, '2014-01-01', null), (52, 'eve@example.org', null, '2024-01-01', null), "
+        "(53, 'yves@example.org', null, '2014-01-01', null), (54, 'yves@example.org', null, '2014-02-01', null)"
+    )
+    raw.execute(
+        "insert into raw.orders values (510, 1, 51, 'installee', null, '2015-01-01'), "
+        "(520, 2, 52, 'installee', null, '2024-02-01'), (530, 3, 53, 'installee', null, '2015-01-01')"
+    )
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [51, 52]
+    assert ids(raw, "orders") == [51, 52]
+
+
 def test_retention_folds_statuses_as_the_marts_do():
     # The same folding as dbt's normalise_code (macros/normalise_code.sql, _plain_code), which
     # stg_crm__orders.is_cancelled uses: if one changes, this fails until the other follows.
@@ -98,8 +194,23 @@ def test_retention_folds_statuses_as_the_marts_do():
     assert plain.replace("{{ expression }}", "status") in CANCELLED_ORDER
 
 
+def test_a_date_after_the_run_does_not_keep_a_prospect_for_ever(raw):
+    # Contact 15 was written in 2019 with a creation date typed ten years ahead: it counts from
+    # when the CRM wrote it. Contact 16's last contact is real, its creation date is not.
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at, updated_at) values "
+        "(15, null, '2029-01-11', null, '2019-01-14'), (16, null, '2029-03-17', '2019-03-20', '2019-03-20'), "
+        "(17, null, '2029-04-12', '2026-04-16', '2026-04-16')"
+    )
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [17]
+
+
 def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
-    raw.execute("insert into raw.contacts values (5, null, '2019-01-01', '2026-01-01'), (6, null, '2019-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
+        "(5, null, '2019-01-01', '2021-01-01'), (6, null, '2019-01-01', null)"
+    )
     raw.execute(
         "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
         "(60, 2, 6, 'installee', null, '2026-01-01')"
@@ -113,7 +224,9 @@ def test_clients_prospecting_data_goes_three_years_after_the_last_delivery(raw):
 
 
 def test_billing_data_goes_ten_years_after_the_relationship(raw):
-    raw.execute("insert into raw.contacts values (7, null, '2014-01-01', null), (8, null, '2014-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (7, null, '2014-01-01', null), (8, null, '2014-01-01', null)"
+    )
     raw.execute(
         "insert into raw.orders values (70, 1, 7, 'installee', null, '2016-11-01'), "
         "(80, 2, 8, 'installee', null, '2016-12-01')"
@@ -126,7 +239,9 @@ def test_billing_data_goes_ten_years_after_the_relationship(raw):
 
 
 def test_oppositions_are_kept_three_years_from_collection(raw):
-    raw.execute("insert into raw.contacts values (9, null, '2026-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (9, null, '2026-01-01', null)"
+    )
     raw.execute("insert into raw.orders values (90, 1, 9, 'planifiee', null, '2026-01-01')")
     raw.execute(
         "insert into raw.consents values (9, false, '2023-11-01'), (9, false, '2024-01-01'), (9, true, '2020-01-01')"
@@ -139,7 +254,9 @@ def test_oppositions_are_kept_three_years_from_collection(raw):
 
 
 def test_browsing_data_is_kept_thirteen_months(raw):
-    raw.execute("insert into raw.contacts values (1, null, '2026-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (1, null, '2026-01-01', null)"
+    )
     raw.execute("insert into raw.orders values (1, 1, 1, 'planifiee', null, '2026-01-01')")
     raw.execute("insert into raw.web_sessions values ('old', null, '2025-10-25'), ('new', null, '2025-10-27')")
     raw.execute("insert into raw.web_sessions_quarantine values ('2025-10-25.jsonl', 3), ('2025-10-27.jsonl', 1)")
@@ -159,7 +276,7 @@ def days(conn, name: str) -> set[date]:
 
 def test_retention_records_the_days_it_cuts_into(raw):
     raw.execute(
-        "insert into raw.contacts values "
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
         "(1, null, '2022-03-10', '2023-01-01'),"  # a prospect past retention
         "(3, null, '2024-05-01', null)"  # a recent prospect: kept
     )
@@ -181,7 +298,10 @@ def test_retention_records_the_days_it_cuts_into(raw):
 def test_a_client_whose_requests_are_purged_marks_the_cohort_of_the_client(raw):
     # Client 6's creation date is in the future (the CRM has a few): it is in no published
     # cohort, and is not recorded.
-    raw.execute("insert into raw.contacts values (5, null, '2019-04-01', '2026-01-01'), (6, null, '2035-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at, updated_at) values "
+        "(5, null, '2019-04-01', '2021-01-01', '2021-01-01'), (6, null, '2035-01-01', null, '2023-04-01')"
+    )
     raw.execute(
         "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
         "(60, 2, 6, 'installee', null, '2023-06-01')"
@@ -193,18 +313,40 @@ def test_a_client_whose_requests_are_purged_marks_the_cohort_of_the_client(raw):
     assert days(raw, "contacts.created_at") == {date(2019, 4, 1)}
 
 
+def test_a_persons_purged_requests_mark_the_cohort_of_its_first_contact(raw):
+    # Léo first came in 2019 (contact 7), asked again in 2020 under a new contact (8), was served
+    # in 2022 and not heard from since. His requests go; the funnel counts them in his 2019
+    # cohort, so 2019 is cut and 2020 is not.
+    raw.execute(
+        "insert into raw.contacts (contact_id, email, phone, created_at, last_contact_at) values "
+        "(7, 'leo@example.org', null, '2019-04-01', null), (8, 'leo@example.org', null, '2020-05-01', null)"
+    )
+    raw.execute("insert into raw.orders values (70, 1, 7, 'installee', null, '2022-06-01')")
+    raw.execute("insert into raw.installations values (70, '2022-06-01')")
+    raw.execute("insert into raw.requests values (7, '2019-04-02'), (8, '2020-05-02')")
+    apply_retention(raw, NOW)
+    assert ids(raw, "requests") == []
+    assert days(raw, "contacts.created_at") == {date(2019, 4, 1)}
+
+
 def test_an_erasure_records_no_cut(raw):
     raw.execute("create table raw.privacy_requests (contact_id bigint, kind varchar, completed_at timestamp)")
     raw.execute("insert into raw.privacy_requests values (1, 'effacement', '2026-11-01')")
-    raw.execute("insert into raw.contacts values (1, null, '2026-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (1, null, '2026-01-01', null)"
+    )
     assert apply_erasures(raw).contacts == 1
     assert raw.execute("select count(*) from information_schema.tables where table_schema = 'ops'").fetchone() == (0,)
 
 
 def test_each_day_is_recorded_once_and_the_open_range_moves_forward(raw):
-    raw.execute("insert into raw.contacts values (1, null, '2022-03-10 08:00', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (1, null, '2022-03-10 08:00', null)"
+    )
     apply_retention(raw, NOW)
-    raw.execute("insert into raw.contacts values (2, null, '2022-03-10 17:00', null), (3, null, '2021-01-01', null)")
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (2, null, '2022-03-10 17:00', null), (3, null, '2021-01-01', null)"
+    )
     apply_retention(raw, NOW)
     assert days(raw, "contacts.created_at") == {date(2022, 3, 10), date(2021, 1, 1)}
     assert raw.execute("select count(*) from ops.retention_cuts where name = 'contacts.created_at'").fetchone() == (2,)
@@ -220,10 +362,30 @@ def test_a_warehouse_from_before_the_cuts_is_reloaded_once_and_recorded(source_c
     assert not first.full_refresh and first.retained["prospects"].contacts > 0
     recorded = cuts(conn)
     assert days(conn, "contacts.created_at")
-    # As a warehouse of the previous version left it: rows purged, nothing recorded.
+    # As a warehouse of the version before the cuts left it: rows purged, nothing recorded.
     conn.execute("drop table ops.retention_cuts")
+    conn.execute("drop table ops.retention_rules")
     upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
     assert upgraded.full_refresh
     assert upgraded.retained["prospects"].contacts == first.retained["prospects"].contacts
+    assert cuts(conn) == recorded
+    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh
+
+
+def test_a_warehouse_purged_contact_by_contact_is_reloaded_once(source_copy, tmp_path):
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    kept = ids(conn, "contacts")
+    # As the version that judged contacts one by one left it: cuts recorded, no rules version,
+    # and a contact gone that its person's recent contact keeps now.
+    recorded = cuts(conn)
+    conn.execute("drop table ops.retention_rules")
+    gone = kept[0]
+    conn.execute("delete from raw.contacts where contact_id = ?", [gone])
+    conn.execute("insert into ops.retention_cuts values ('contacts.created_at', '2026-01-05', '2026-01-05', now())")
+    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    assert upgraded.full_refresh
+    assert ids(conn, "contacts") == kept
+    # The cuts are recorded anew: none left from the older rules.
     assert cuts(conn) == recorded
     assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh

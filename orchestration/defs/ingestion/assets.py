@@ -84,8 +84,8 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
             )
     if refresh.full_refresh and not config.full_refresh:
         context.log.info(
-            "Reloaded the CRM and the logs in full, once: this warehouse had purged rows before retention "
-            "recorded the periods it cuts into (ops.retention_cuts)."
+            "Reloaded the CRM and the logs in full, once: older retention rules had purged this warehouse "
+            "(before it recorded the periods it cuts into, or judging a person's contacts one by one)."
         )
     for failure in refresh.failures:
         context.log.error(failure)
