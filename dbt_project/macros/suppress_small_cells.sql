@@ -10,8 +10,11 @@
     dimension, with their total) never has exactly one suppressed cell, otherwise the total
     minus the others would give it back. When a line has one, the smallest open cell of the
     line is suppressed too (or the total, when no open cell is left); suppressing can create
-    a new lone cell in another dimension, so the pass repeats `passes` times. The privacy
-    guard verifies the result independently and stops publication if a lone cell remains.
+    a new lone cell in another dimension, so the pass repeats `passes` times. Four passes were
+    once enough; the tier L CRM of 2026-11-26 needed six for the orders mart (three total
+    dimensions), so eight are run (each is a few window functions over a mart's rows). The
+    privacy guard verifies the result independently and stops publication if a lone cell
+    remains.
 
     `denominators` are population columns a rate of the row is computed from (a cohort's
     prospects): a row is suppressed too when one of them is below k, or publishing the rate
@@ -24,7 +27,7 @@
     Output: the dimensions, the population and the measures (NULL when suppressed) and
     `is_suppressed`.
 -#}
-{% macro suppress_small_cells(relation, population, measures, total_dims, fixed_dims=[], k=none, passes=4,
+{% macro suppress_small_cells(relation, population, measures, total_dims, fixed_dims=[], k=none, passes=8,
                               denominators=[], denominator_row=none, denominator_group=[]) -%}
 {%- set k = k if k is not none else min_cell_size() -%}
 {%- set dims = fixed_dims + total_dims -%}
