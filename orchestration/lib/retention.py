@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orchestration.lib.forgetting import Forgotten, forget_contacts
-from orchestration.lib.retention_cuts import CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
+from orchestration.lib.retention_cuts import CANCELLED_INVOICE, CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,15 @@ class RetentionRule:
 #
 # ``_prepare`` builds, for the run: ``_contact_person`` (each contact's person), and per rule the
 # contacts of the persons past it. A client is a person with at least one order that was not
-# cancelled (METRICS.md; the marts' cancellation rule, CANCELLED_ORDER).
+# cancelled (METRICS.md; the marts' cancellation rule, CANCELLED_ORDER), or with an invoice
+# that was not cancelled: whoever M'green billed has order and billing data, which the policy
+# keeps for the relationship plus ten years, not three (the CRM has installed and paid orders
+# whose status an operator typed 'Annulée').
 # The rules' version. A warehouse whose raw layer older rules purged is reloaded in full once
 # (raw_layer.refresh_raw), so that what the current rules keep comes back from the CRM:
-# 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together.
-RULES_VERSION = 2
+# 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together, 3
+# takes whoever was billed for a client.
+RULES_VERSION = 3
 
 # When a person was last heard from, per contact ``c``: its collection or its last contact,
 # whichever is later. A date after the run is a typing error (the CRM has contacts "created" in
@@ -180,13 +184,20 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
     tickets = t(
         "service_tickets", "null::bigint as contact_id, null::timestamp as closed_at, null::timestamp as opened_at"
     )
-    invoices = t("invoices", "null::bigint as order_id, null::timestamp as issued_at, null::timestamp as updated_at")
+    invoices = t(
+        "invoices",
+        "null::bigint as order_id, null::timestamp as issued_at, null::timestamp as updated_at, null::varchar as status",
+    )
     resolve_persons(conn)
     conn.execute(
         f"""
         create or replace temp table _client_persons as
-        select distinct p.person from raw.orders o join _contact_person p on p.contact_id = o.contact_id
+        select p.person from raw.orders o join _contact_person p on p.contact_id = o.contact_id
         where not {CANCELLED_ORDER}
+        union
+        select p.person from {invoices} i join raw.orders o on o.order_id = i.order_id
+        join _contact_person p on p.contact_id = o.contact_id
+        where not {CANCELLED_INVOICE.format(status="i.status")}
         """
     )
     conn.execute(

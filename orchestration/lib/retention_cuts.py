@@ -24,10 +24,13 @@ _PARIS_DAY = "cast(timezone('Europe/Paris', timezone('UTC', {})) as date)"
 # the status folded as dbt's normalise_code folds it ('Annulée', ' ANNULEE '), as in
 # stg_crm__orders.is_cancelled. Retention and the marts must agree on it: on who is a client
 # (a prospect taken for a client would outlive its three years) and on which month is cut.
-CANCELLED_ORDER = (
-    "(cancelled_at is not null or coalesce("
-    "replace(translate(lower(trim(status)), 'éèêëàâäîïôöûüç', 'eeeeaaaiioouuc'), ' ', '_') = 'annulee', false))"
+_STATUS_IS_ANNULEE = (
+    "coalesce(replace(translate(lower(trim({status})), 'éèêëàâäîïôöûüç', 'eeeeaaaiioouuc'), ' ', '_') "
+    "= 'annulee', false)"
 )
+CANCELLED_ORDER = f"(cancelled_at is not null or {_STATUS_IS_ANNULEE.format(status='status')})"
+# An invoice the CRM cancelled (int_invoices_settled.is_cancelled, the same folding).
+CANCELLED_INVOICE = _STATUS_IS_ANNULEE
 
 
 def _own(table: str, column: str) -> tuple[str, str, tuple[str, ...]]:

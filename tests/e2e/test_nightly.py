@@ -293,8 +293,8 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
         if table in ("contacts", "quotes"):
             assert changed, table
     # What raw lacks is what retention purged, and all of it: the contacts of prospects (persons
-    # without an order that is not cancelled, by the marts' rules) silent for more than three
-    # years. The run is at the real clock: a day's margin either side of its cutoff.
+    # without an order or an invoice that is not cancelled, by the marts' rules) silent for more
+    # than three years. The run is at the real clock: a day's margin either side of its cutoff.
     now = datetime.now(UTC).replace(tzinfo=None)
     three_years_ago = now.replace(year=now.year - 3)
     person = crm_persons(src)
@@ -302,6 +302,12 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
         person.get(contact_id)
         for contact_id, status, cancelled_at in src.execute("select contact_id, status, cancelled_at from orders")
         if not is_cancelled(status, cancelled_at)
+    } | {  # whoever was billed: billing data are kept ten years
+        person.get(contact_id)
+        for contact_id, status in src.execute(
+            "select o.contact_id, i.status from invoices i join orders o on o.order_id = i.order_id"
+        )
+        if not is_cancelled(status, None)
     }
     # Last heard from: collection or last contact; a date after the run is a typing error, and a
     # contact with no other date counts from when the CRM wrote it.

@@ -29,7 +29,8 @@ def raw():
     )
     conn.execute("create table raw.installations (order_id bigint, completed_at timestamp)")
     conn.execute(
-        "create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, updated_at timestamp)"
+        "create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, updated_at timestamp, "
+        "status varchar default 'payee')"
     )
     conn.execute("create table raw.consents (contact_id bigint, granted boolean, recorded_at timestamp)")
     conn.execute("create table raw.requests (contact_id bigint, created_at timestamp)")
@@ -81,6 +82,10 @@ def test_a_prospect_whose_orders_were_all_cancelled_is_purged_however_the_crm_sp
         "(120, 2, 12, ' ANNULEE ', null, '2020-02-01', '2020-01-11 12:00'), "
         "(130, 3, 13, 'installee', '2020-03-01', '2020-03-01', '2020-01-12 12:00'), "
         "(140, 4, 14, 'Installée', null, '2020-02-01', '2020-01-13 12:00')"
+    )
+    raw.execute(
+        "insert into raw.invoices (invoice_id, order_id, issued_at, updated_at, status) values "
+        "(1100, 110, '2020-01-10', '2020-01-10', 'Annulée')"
     )
     apply_retention(raw, NOW)
     assert ids(raw, "contacts") == [14]  # only the client stays
@@ -186,6 +191,21 @@ def test_billing_data_goes_with_the_persons_whole_relationship(raw):
     assert ids(raw, "orders") == [51, 52]
 
 
+def test_whoever_was_billed_is_a_client(raw):
+    # Order 180 was installed and paid, but an operator typed 'Annulée': for the marts it is a
+    # cancelled order, yet its invoice is billing data, kept ten years after the relationship.
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (18, null, '2020-01-01', null)"
+    )
+    raw.execute("insert into raw.orders values (180, 1, 18, 'Annulée', null, '2020-03-01')")
+    raw.execute(
+        "insert into raw.invoices (invoice_id, order_id, issued_at, updated_at, status) values "
+        "(1800, 180, '2020-02-01', '2020-03-01', 'payee')"
+    )
+    apply_retention(raw, NOW)
+    assert ids(raw, "contacts") == [18] and ids(raw, "orders") == [18]
+
+
 def test_retention_folds_statuses_as_the_marts_do():
     # The same folding as dbt's normalise_code (macros/normalise_code.sql, _plain_code), which
     # stg_crm__orders.is_cancelled uses: if one changes, this fails until the other follows.
@@ -232,7 +252,8 @@ def test_billing_data_goes_ten_years_after_the_relationship(raw):
         "(80, 2, 8, 'installee', null, '2016-12-01')"
     )
     raw.execute(
-        "insert into raw.invoices values (700, 70, '2016-11-01', '2016-11-20'), (800, 80, '2016-12-01', '2016-12-20')"
+        "insert into raw.invoices (invoice_id, order_id, issued_at, updated_at) values "
+        "(700, 70, '2016-11-01', '2016-11-20'), (800, 80, '2016-12-01', '2016-12-20')"
     )
     apply_retention(raw, NOW)
     assert ids(raw, "orders") == [8] and ids(raw, "contacts") == [8]
