@@ -45,6 +45,7 @@ class RetentionRule:
 # that was not cancelled: whoever M'green billed has order and billing data, which the policy
 # keeps for the relationship plus ten years, not three (the CRM has installed and paid orders
 # whose status an operator typed 'Annulée').
+
 # The rules' version. A warehouse whose raw layer older rules purged is reloaded in full once
 # (raw_layer.refresh_raw), so that what the current rules keep comes back from the CRM:
 # 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together, 3
