@@ -18,7 +18,7 @@ from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, SchemaDriftError, TableLoad, ensure_state, load_table, open_reader
 from orchestration.lib.forgetting import Forgotten, apply_erasures
 from orchestration.lib.retention import RULES, RULES_VERSION, apply_retention, cutoff
-from orchestration.lib.retention_cuts import ensure_cuts
+from orchestration.lib.retention_cuts import clear_cuts
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
 # Log files older than the browsing-data retention are not loaded at all.
@@ -88,10 +88,8 @@ def refresh_raw(
     started = time.perf_counter()
     erased = apply_erasures(conn)
     if full_refresh:
-        # Raw holds the CRM's rows again: tonight's retention purges and records every cut anew,
-        # and none recorded under older rules stays (a contact they purged may be kept now).
-        ensure_cuts(conn)
-        conn.execute("delete from ops.retention_cuts")
+        # None recorded under older rules stays (a contact they purged may be kept now).
+        clear_cuts(conn)
     retained = apply_retention(conn, now)
     conn.execute("create table if not exists ops.retention_rules (version integer not null, applied_at timestamp)")
     conn.execute("delete from ops.retention_rules")

@@ -69,9 +69,8 @@ RULES: tuple[RetentionRule, ...] = (
         months=36,
         contacts_sql=(
             "select contact_id from _contact_person where person in ("
-            "select p.person from _contact_person p join raw.contacts c on c.contact_id = p.contact_id "
-            "where p.person not in (select person from _client_persons) group by p.person "
-            f"having max({_LAST_HEARD}) < $cutoff)"
+            "select person from _person_last_heard where last_heard < $cutoff "
+            "and person not in (select person from _client_persons))"
         ),
     ),
     # A client who contacts M'green again is heard from: as CNIL's référentiel on commercial
@@ -175,8 +174,9 @@ def resolve_persons(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) -> None:
-    """Each contact's person; the client persons; the contacts of clients three years past both
-    their last delivery or service and their last contact; each person's last billing event."""
+    """Each contact's person and when the person was last heard from; the client persons; the
+    contacts of clients three years past both their last delivery or service and their last
+    contact; each person's last billing event."""
 
     def t(name: str, columns: str) -> str:
         return f"raw.{name}" if name in tables else f"(select {columns} where false)"
@@ -190,6 +190,15 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
         "null::bigint as order_id, null::timestamp as issued_at, null::timestamp as updated_at, null::varchar as status",
     )
     resolve_persons(conn)
+    conn.execute(
+        f"""
+        create or replace temp table _person_last_heard as
+        select p.person, max({_LAST_HEARD}) as last_heard
+        from _contact_person p join raw.contacts c on c.contact_id = p.contact_id
+        group by p.person
+        """,
+        {"now": at},
+    )
     conn.execute(
         f"""
         create or replace temp table _client_persons as
@@ -216,11 +225,10 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
             where p.person in (select person from _client_persons)
             group by p.person having max(s.last_service) < $cutoff
             intersect
-            select p.person from _contact_person p join raw.contacts c on c.contact_id = p.contact_id
-            group by p.person having max({_LAST_HEARD}) < $cutoff
+            select person from _person_last_heard where last_heard < $cutoff
         )
         """,
-        {"cutoff": cutoff(at, 36), "now": at},
+        {"cutoff": cutoff(at, 36)},
     )
     conn.execute(
         f"""
@@ -249,9 +257,7 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         limit = cutoff(at, rule.months)
         if rule.contacts_sql:
             # forget_contacts runs its own transaction; the cutoff is a bound literal here.
-            sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'").replace(
-                "$now", f"timestamp '{at:%Y-%m-%d %H:%M:%S}'"
-            )
+            sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'")
             results[rule.name] = forget_contacts(conn, sql, lambda table, where: record_purge(conn, table, where, at))
             continue
         removed = Forgotten()
@@ -271,6 +277,12 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
             conn.execute("rollback")
             raise
         results[rule.name] = removed
-    for temp in ("_contact_person", "_client_persons", "_clients_past_service", "_relationship_end"):
+    for temp in (
+        "_contact_person",
+        "_person_last_heard",
+        "_client_persons",
+        "_clients_past_service",
+        "_relationship_end",
+    ):
         conn.execute(f"drop table if exists {temp}")
     return results

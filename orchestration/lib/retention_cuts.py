@@ -86,6 +86,13 @@ def ensure_cuts(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def clear_cuts(conn: duckdb.DuckDBPyConnection) -> None:
+    """Forget every recorded cut: after a full reload, raw holds every row the CRM has, and the
+    night's retention records anew what it removes."""
+    ensure_cuts(conn)
+    conn.execute("delete from ops.retention_cuts")
+
+
 def record_purge(
     conn: duckdb.DuckDBPyConnection, table: str, where: str, now: datetime, params: dict | None = None
 ) -> None:
