@@ -5,16 +5,17 @@
     distinct persons behind the cell) and its measures. Dimensions listed in `total_dims`
     carry a total row whose value is 'Tous'; `fixed_dims` have none (a month, a stage).
 
-    Primary suppression: a cell counting fewer than `k` persons is suppressed. Secondary
-    suppression: along every total dimension, a line (the cells that differ only in that
-    dimension, with their total) never has exactly one suppressed cell, otherwise the total
-    minus the others would give it back. When a line has one, the smallest open cell of the
-    line is suppressed too (or the total, when no open cell is left); suppressing can create
-    a new lone cell in another dimension, so the pass repeats `passes` times. Four passes were
-    once enough; the tier L CRM of 2026-11-26 needed six for the orders mart (three total
-    dimensions), so eight are run (each is a few window functions over a mart's rows). The
-    privacy guard verifies the result independently and stops publication if a lone cell
-    remains.
+    Primary suppression: a cell counting fewer than `k` persons, or an unknown number (NULL),
+    is suppressed. Secondary suppression: along every total dimension, a line (the cells that
+    differ only in that dimension, with their total) never has exactly one suppressed cell,
+    otherwise the total minus the others would give it back. When a line has one, the smallest
+    open cell of the line is suppressed too (or the total, when no open cell is left);
+    suppressing can create a new lone cell in another dimension, so passes repeat until one
+    suppresses nothing more: a fixpoint, computed by a recursive CTE. Each pass only adds
+    suppressed cells, so there are at most as many passes as cells (the tier L CRM of
+    2026-11-26 needed six for the orders mart; a fixed number of passes, four then eight, was
+    once run instead). The privacy guard verifies the result independently and stops
+    publication if a lone cell remains.
 
     `denominators` are population columns a rate of the row is computed from (a cohort's
     prospects): a row is suppressed too when one of them is below k, or publishing the rate
@@ -27,79 +28,92 @@
     Output: the dimensions, the population and the measures (NULL when suppressed) and
     `is_suppressed`.
 -#}
-{% macro suppress_small_cells(relation, population, measures, total_dims, fixed_dims=[], k=none, passes=8,
+{% macro suppress_small_cells(relation, population, measures, total_dims, fixed_dims=[], k=none,
                               denominators=[], denominator_row=none, denominator_group=[]) -%}
 {%- set k = k if k is not none else min_cell_size() -%}
 {%- set dims = fixed_dims + total_dims -%}
 {%- set carried = dims + [population] + measures -%}
-with
+with recursive
 
-pass_0 as (
+-- One pass per iteration: `_changed` says whether the pass suppressed a cell, and the next
+-- pass reads the previous one only while it did, so the last pass is the fixpoint.
+secrecy_passes as (
 
     select
+        0 as _pass,
         {{ carried | join(', ') }},
-        (
+        -- a cell whose population is unknown is not published either
+        coalesce(
             {{ population }} < {{ k }}
-            {%- for d in denominators %} or {{ d }} < {{ k }}{% endfor %}
-        ) as _suppressed
+            {%- for d in denominators %} or {{ d }} < {{ k }}{% endfor %},
+            true
+        ) as _suppressed,
+        true as _changed
     from {{ relation }}
 
-),
-
-{% for p in range(1, passes + 1) %}
-pass_{{ p }}_lines as (
+    union all
 
     select
+        _pass + 1,
         {{ carried | join(', ') }},
-        _suppressed
-        {%- for d in total_dims %}
-        {%- set others = dims | reject('equalto', d) | list %}
-        , sum(case when _suppressed then 1 else 0 end)
-            over ({% if others %}partition by {{ others | join(', ') }}{% endif %}) as _lone_{{ loop.index }}
-        , sum(case when not _suppressed and {{ d }} <> 'Tous' then 1 else 0 end)
-            over ({% if others %}partition by {{ others | join(', ') }}{% endif %}) as _open_{{ loop.index }}
-        , row_number() over (
-            partition by {% for o in others %}{{ o }}, {% endfor %}(_suppressed or {{ d }} = 'Tous')
-            order by {{ population }}, {{ d }}
-        ) as _rank_{{ loop.index }}
-        {%- endfor %}
-    from pass_{{ p - 1 }}
+        _next,
+        bool_or(_next <> _suppressed) over () as _changed
+    from (
+
+        select
+            _pass,
+            {{ carried | join(', ') }},
+            _suppressed,
+            {%- if denominator_row %}
+            {%- set group = denominator_group %}
+            (
+                _closed
+                or max(case when _closed and {{ denominator_row }} then 1 else 0 end)
+                    over ({% if group %}partition by {{ group | join(', ') }}{% endif %}) = 1
+            ) as _next
+            {%- else %}
+            _closed as _next
+            {%- endif %}
+        from (
+
+            select
+                _pass,
+                {{ carried | join(', ') }},
+                _suppressed,
+                (
+                    _suppressed
+                    {%- for d in total_dims %}
+                    or (_lone_{{ loop.index }} = 1 and not _suppressed and {{ d }} <> 'Tous' and _rank_{{ loop.index }} = 1)
+                    or (_lone_{{ loop.index }} = 1 and _open_{{ loop.index }} = 0 and {{ d }} = 'Tous')
+                    {%- endfor %}
+                ) as _closed
+            from (
+
+                select
+                    _pass,
+                    {{ carried | join(', ') }},
+                    _suppressed
+                    {%- for d in total_dims %}
+                    {%- set others = dims | reject('equalto', d) | list %}
+                    , sum(case when _suppressed then 1 else 0 end)
+                        over ({% if others %}partition by {{ others | join(', ') }}{% endif %}) as _lone_{{ loop.index }}
+                    , sum(case when not _suppressed and {{ d }} <> 'Tous' then 1 else 0 end)
+                        over ({% if others %}partition by {{ others | join(', ') }}{% endif %}) as _open_{{ loop.index }}
+                    , row_number() over (
+                        partition by {% for o in others %}{{ o }}, {% endfor %}(_suppressed or {{ d }} = 'Tous')
+                        order by {{ population }}, {{ d }}
+                    ) as _rank_{{ loop.index }}
+                    {%- endfor %}
+                from secrecy_passes
+                where _changed
+
+            ) as lines
+
+        ) as lines_closed
+
+    ) as denominators_closed
 
 ),
-
-pass_{{ p }}_lines_closed as (
-
-    select
-        {{ carried | join(', ') }},
-        (
-            _suppressed
-            {%- for d in total_dims %}
-            or (_lone_{{ loop.index }} = 1 and not _suppressed and {{ d }} <> 'Tous' and _rank_{{ loop.index }} = 1)
-            or (_lone_{{ loop.index }} = 1 and _open_{{ loop.index }} = 0 and {{ d }} = 'Tous')
-            {%- endfor %}
-        ) as _suppressed
-    from pass_{{ p }}_lines
-
-),
-
-pass_{{ p }} as (
-
-    select
-        {{ carried | join(', ') }},
-        {%- if denominator_row %}
-        {%- set group = denominator_group %}
-        (
-            _suppressed
-            or max(case when _suppressed and {{ denominator_row }} then 1 else 0 end)
-                over ({% if group %}partition by {{ group | join(', ') }}{% endif %}) = 1
-        ) as _suppressed
-        {%- else %}
-        _suppressed
-        {%- endif %}
-    from pass_{{ p }}_lines_closed
-
-),
-{% endfor %}
 
 published as (
 
@@ -110,7 +124,8 @@ published as (
         case when _suppressed then null else {{ m }} end as {{ m }},
         {%- endfor %}
         _suppressed as is_suppressed
-    from pass_{{ passes }}
+    from secrecy_passes
+    where not _changed
 
 )
 
