@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,7 +18,11 @@ from synthetic_crm.engine import GenerationParams, generate
 
 # A key of the right length, for tests only; tests that check the key never leaks look for it.
 TEST_KEY = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz-NOT-A-REAL-SECRET"
-SMALL = GenerationParams(contacts=1500, seed=7, start=date(2023, 1, 1), end=date(2026, 11, 24), web_log_days=60)
+# The test CRM ends two days before today and spans the same 1,423 days whatever the day: the
+# nightly job runs at the real clock, and its retention windows (13 months of browsing data,
+# three years for a prospect) would age a CRM of fixed dates out of what the tests check.
+SMALL_END = datetime.now(UTC).date() - timedelta(days=2)
+SMALL = GenerationParams(contacts=1500, seed=7, start=SMALL_END - timedelta(days=1423), end=SMALL_END, web_log_days=60)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """AppTest: every page for every role, filters changed, figures equal to the published file."""
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -95,21 +96,31 @@ def orders_total(path, start, end, dep="Tous"):
     )[0]
 
 
+def data_month(path) -> date:
+    """The month the pages' periods end with: that of the data's date, in Paris."""
+    (as_of,) = table_rows(path, "select data_as_of from publication")[0]
+    day = as_of.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris")).date()
+    return date(day.year, day.month, 1)
+
+
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
 def test_overview_tiles_equal_the_published_figures_and_follow_the_filters(app, dashboard_env):
     at = app("direction")
-    n, revenue = orders_total(dashboard_env["published"], "2025-12-01", "2026-11-01")
+    month = data_month(dashboard_env["published"])
+    eleven_back = month.year * 12 + month.month - 1 - 11
+    n, revenue = orders_total(dashboard_env["published"], date(eleven_back // 12, eleven_back % 12 + 1, 1), month)
     assert metric(at, "Commandes") == fmt.number(n)
     assert metric(at, "Chiffre d'affaires HT") == fmt.euros(revenue)
     at.sidebar.selectbox(key="filter_periode").select("Année précédente").run()
-    n, _ = orders_total(dashboard_env["published"], "2025-01-01", "2025-12-01")
+    last_year = (date(month.year - 1, 1, 1), date(month.year - 1, 12, 1))
+    n, _ = orders_total(dashboard_env["published"], *last_year)
     assert metric(at, "Commandes") == fmt.number(n)
     assert at.query_params["periode"] == "Année précédente"
     at.sidebar.selectbox(key="filter_dep").select("91").run()
-    n91, _ = orders_total(dashboard_env["published"], "2025-01-01", "2025-12-01", "91")
+    n91, _ = orders_total(dashboard_env["published"], *last_year, "91")
     assert metric(at, "Commandes") == fmt.number(n91)
     assert at.query_params["dep"] == "91"
 

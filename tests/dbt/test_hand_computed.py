@@ -16,6 +16,10 @@ With k = 2:
   payé 1 (below k: suppressed, in the channel and in 'Tous');
 - NPS in February: one promoter, one detractor over two answers: 0; response rate 100 %;
 - unpaid at the end of March: 2 invoices, 5,550 + 4,220 = 9,770 EUR still due.
+
+The job runs at the real clock, so these dates hold until January 2029: from then on P3 and P4
+are prospects silent for three years, whom retention purges before the figures are computed
+(the generated CRM of the other tests moves with the clock; tests/conftest.py).
 """
 
 import sqlite3

@@ -21,10 +21,14 @@ from orchestration.lib.pseudonymisation import pseudonym
 from orchestration.lib.retention import resolve_persons
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import advance
-from tests.conftest import TEST_KEY, make_place, run_nightly, table_rows
+from tests.conftest import SMALL_END, TEST_KEY, make_place, run_nightly, table_rows
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
+# The first day after the test CRM's last: what an advance of the CRM writes is dated from it.
+AFTER_THE_CRM = str(SMALL_END + timedelta(days=1))
+# About eleven months before the CRM's end: quotes updated since are many, and not all recent.
+SINCE = SMALL_END - timedelta(days=330)
 
 
 def paris_month(utc_text: str) -> str:
@@ -271,7 +275,8 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
     erased = [
         r[0]
         for r in src.execute(
-            "select contact_id from privacy_requests where kind = 'effacement' and completed_at > '2026-11-24 23:59:59'"
+            "select contact_id from privacy_requests where kind = 'effacement' and completed_at >= ?",
+            [AFTER_THE_CRM],
         )
     ]
     result, reason = run_nightly(place)
@@ -288,7 +293,7 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
         # Raw holds nothing the CRM does not (erasures included), and every row the
         # advance changed, as the CRM holds it.
         assert raw_keys <= source_keys, table
-        changed = set(src.execute(f"select {key} from {table} where updated_at > '2026-11-24 23:59:59'").fetchall())
+        changed = set(src.execute(f"select {key} from {table} where updated_at >= ?", [AFTER_THE_CRM]).fetchall())
         assert changed <= raw_keys, table
         if table in ("contacts", "quotes"):
             assert changed, table
@@ -355,9 +360,8 @@ def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_pa
     )[0]
     src = sqlite3.connect(place.sqlite)
     src.execute(
-        "insert into privacy_requests values (888888, ?, 'effacement', '2026-11-25 09:00:00', "
-        "'2026-11-25 10:00:00', '2026-11-25 10:00:00')",
-        [target],
+        "insert into privacy_requests values (888888, ?, 'effacement', ?, ?, ?)",
+        [target, f"{AFTER_THE_CRM} 09:00:00", f"{AFTER_THE_CRM} 10:00:00", f"{AFTER_THE_CRM} 10:00:00"],
     )
     for table in ("contacts", "consents", "requests", "quotes", "orders", "calls"):
         src.execute(f"delete from {table} where contact_id = ?", [target])
@@ -488,20 +492,21 @@ def test_full_refresh_brings_back_rows_the_cursor_cannot_see(published_place, tm
     conn = duckdb.connect(str(place.warehouse))
     # Rows the look-back window will not read again (older than a day before the cursor).
     lost = conn.execute(
-        "delete from raw.quotes where updated_at >= '2026-01-01' "
-        "and updated_at < (select max(updated_at) from raw.quotes) - interval 1 day"
+        "delete from raw.quotes where updated_at >= ? "
+        "and updated_at < (select max(updated_at) from raw.quotes) - interval 1 day",
+        [SINCE],
     ).fetchone()[0]
     conn.close()
     assert lost > 0
     environ(place)
     result, reason = run_nightly(place)
     assert result.success, reason
-    count = "select count(*) from raw.quotes where updated_at >= '2026-01-01'"
-    before = table_rows(published_place.warehouse, count)[0][0]
-    assert table_rows(place.warehouse, count)[0][0] == before - lost
+    count = "select count(*) from raw.quotes where updated_at >= ?"
+    before = table_rows(published_place.warehouse, count, [SINCE])[0][0]
+    assert table_rows(place.warehouse, count, [SINCE])[0][0] == before - lost
     result, reason = run_nightly(place, {"ops": {"raw_layer": {"config": {"full_refresh": True}}}})
     assert result.success, reason
-    assert table_rows(place.warehouse, count)[0][0] == before
+    assert table_rows(place.warehouse, count, [SINCE])[0][0] == before
 
 
 def test_retention_groups_contacts_into_the_persons_the_marts_count(published_place, tmp_path):
