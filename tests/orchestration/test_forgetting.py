@@ -1,12 +1,13 @@
 """Erasure: every raw row derived from an erased contact goes, and only those."""
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
 from orchestration.lib.forgetting import apply_erasures, forget_contacts
 from orchestration.lib.web_sessions import load_web_sessions
+from tests.conftest import SMALL_END
 from tests.orchestration.test_crm_loader import load_all
 
 
@@ -62,10 +63,11 @@ def test_an_executed_erasure_removes_every_derived_row(source_copy, tmp_path):
 
     # The CRM executes the erasure request.
     src = sqlite3.connect(source_copy.sqlite)
+    # Dated after the CRM's last day, as the CRM dates what it writes: the loader's cursor reads it.
+    done = f"{SMALL_END + timedelta(days=1)} 10:00:00"
     src.execute(
-        "insert into privacy_requests values (99999, ?, 'effacement', '2026-11-01 10:00:00', "
-        "'2026-11-25 10:00:00', '2026-11-25 10:00:00')",
-        [target],
+        "insert into privacy_requests values (99999, ?, 'effacement', ?, ?, ?)",
+        [target, f"{SMALL_END - timedelta(days=20)} 10:00:00", done, done],
     )
     src.commit()
     src.close()
