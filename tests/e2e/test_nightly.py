@@ -343,11 +343,13 @@ def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published
     src.close()
     if erased:
         ids = ",".join(map(str, erased))
-        assert (
-            table_rows(place.warehouse, f"select count(*) from raw.web_sessions where contact_id in ({ids})")[0][0] == 0
-        )
-        events = table_rows(place.published, "select count(*) from gdpr_events where kind = 'erasure'")[0][0]
-        assert events > 0
+        sessions = f"select count(*) from raw.web_sessions where contact_id in ({ids})"
+        assert table_rows(place.warehouse, sessions)[0][0] == 0
+        # The CRM deleted the persons' rows before the load; what it does not hold, their
+        # website sessions, the erasure step removes and records (when they had any).
+        if table_rows(published_place.warehouse, sessions)[0][0]:
+            events = table_rows(place.published, "select count(*) from gdpr_events where kind = 'erasure'")[0][0]
+            assert events > 0
 
 
 def test_erased_values_do_not_stay_in_the_warehouse_file(published_place, tmp_path, environ):

@@ -1,7 +1,7 @@
 """Each retention rule of the privacy policy, at its edge."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import pytest
@@ -11,8 +11,11 @@ from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.retention import RULES, apply_retention, cutoff, resolve_persons
 from orchestration.lib.retention_cuts import CANCELLED_ORDER
 from orchestration.project import DBT_PROJECT_DIR
+from tests.conftest import SMALL_END
 
 NOW = datetime(2026, 11, 26, 2, 0, 0)
+# The night after the generated CRM, whose dates move with the clock (tests/conftest.py).
+NIGHT_AFTER_THE_CRM = datetime.combine(SMALL_END + timedelta(days=2), time(2))
 
 
 @pytest.fixture
@@ -379,23 +382,23 @@ def test_each_day_is_recorded_once_and_the_open_range_moves_forward(raw):
 
 def test_a_warehouse_from_before_the_cuts_is_reloaded_once_and_recorded(source_copy, tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
-    first = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    first = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM)
     assert not first.full_refresh and first.retained["prospects"].contacts > 0
     recorded = cuts(conn)
     assert days(conn, "contacts.created_at")
     # As a warehouse of the version before the cuts left it: rows purged, nothing recorded.
     conn.execute("drop table ops.retention_cuts")
     conn.execute("drop table ops.retention_rules")
-    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM)
     assert upgraded.full_refresh
     assert upgraded.retained["prospects"].contacts == first.retained["prospects"].contacts
     assert cuts(conn) == recorded
-    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh
+    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM).full_refresh
 
 
 def test_a_warehouse_purged_contact_by_contact_is_reloaded_once(source_copy, tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
-    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM)
     kept = ids(conn, "contacts")
     # As the version that judged contacts one by one left it: cuts recorded, no rules version,
     # and a contact gone that its person's recent contact keeps now.
@@ -404,9 +407,9 @@ def test_a_warehouse_purged_contact_by_contact_is_reloaded_once(source_copy, tmp
     gone = kept[0]
     conn.execute("delete from raw.contacts where contact_id = ?", [gone])
     conn.execute("insert into ops.retention_cuts values ('contacts.created_at', '2026-01-05', '2026-01-05', now())")
-    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW)
+    upgraded = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM)
     assert upgraded.full_refresh
     assert ids(conn, "contacts") == kept
     # The cuts are recorded anew: none left from the older rules.
     assert cuts(conn) == recorded
-    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NOW).full_refresh
+    assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM).full_refresh
