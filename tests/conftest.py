@@ -108,11 +108,16 @@ def run_nightly(place: Place, run_config: dict | None = None):
 @pytest.fixture(scope="session")
 def published_place(tmp_path_factory, generated_source: Place) -> Place:
     """A complete nightly run on the small CRM, done once; tests read its files (never write)."""
-    place = make_place(tmp_path_factory.mktemp("published"))
+    return published_copy(tmp_path_factory.mktemp("published"), generated_source)
+
+
+def published_copy(root: Path, source: Place, k: int = 5) -> Place:
+    """A copy of ``source``'s CRM and logs under ``root``, and a nightly run on it with k."""
+    place = make_place(root)
     place.sqlite.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(generated_source.sqlite, place.sqlite)
-    shutil.copytree(generated_source.web_dir, place.web_dir)
-    run_in_place(place)
+    shutil.copyfile(source.sqlite, place.sqlite)
+    shutil.copytree(source.web_dir, place.web_dir)
+    run_in_place(place, k)
     return place
 
 

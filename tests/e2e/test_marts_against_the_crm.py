@@ -1,0 +1,149 @@
+"""Published figures against the same figures computed from the CRM in pandas, without dbt.
+
+Each test recomputes one mart's measures from the CRM's tables by METRICS.md's definitions and
+compares every cell the mart publishes (suppressed cells carry no figure). A month the mart
+leaves out, because retention has cut into it, is simply not compared; a published month must
+be whole. The orders mart has its own oracle in test_nightly.py. The aid dossiers mart has none
+here: broken down by income category (11 persons per cell), it publishes no cell at all from a
+CRM of 1,500 contacts.
+"""
+
+import sqlite3
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from text_unidecode import unidecode
+
+from tests.conftest import published_copy
+
+pytestmark = pytest.mark.e2e
+
+PARIS = "Europe/Paris"
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory, generated_source):
+    """The test CRM published with the smallest k the job accepts (2): at 5, most cells of these
+    marts are suppressed in a CRM of 1,500 contacts, and suppression is tested elsewhere."""
+    return published_copy(tmp_path_factory.mktemp("k2"), generated_source, k=2)
+
+
+@pytest.fixture(scope="module")
+def crm(place):
+    conn = sqlite3.connect(place.sqlite)
+    yield lambda sql: pd.read_sql_query(sql, conn)
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def published(place):
+    conn = duckdb.connect(str(place.published), read_only=True)
+    yield lambda sql: conn.execute(sql).df()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def run_month(published) -> pd.Timestamp:
+    """The run's month in Paris: the marts count nothing dated after it."""
+    at = published("select published_at from publication").published_at.iloc[0]
+    return pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None).to_period("M").to_timestamp()
+
+
+def paris_month(column: pd.Series) -> pd.Series:
+    moments = pd.to_datetime(column, utc=True, format="mixed")
+    return moments.dt.tz_convert(PARIS).dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+
+
+def code(column: pd.Series, accepted: set[str]) -> pd.Series:
+    """A CRM code as documented ('Accordée ' -> 'accordee'); anything else is 'inconnu'."""
+
+    def fold(value):
+        if not isinstance(value, str):
+            return None
+        plain = unidecode(value).strip().lower().replace(" ", "_")
+        return plain if plain in accepted else "inconnu"
+
+    return column.map(fold)
+
+
+def compare(expected: pd.DataFrame, cells: pd.DataFrame, keys: list[str], measures: list[str]) -> int:
+    """Every published cell equals the CRM's figure (a cell the CRM has no row for is 0).
+    Returns how many published rows were compared."""
+    cells = cells.copy()
+    for key in keys:
+        if key.endswith("month"):
+            cells[key] = pd.to_datetime(cells[key])
+    joined = cells.merge(expected, on=keys, how="left", suffixes=("", "_crm"))
+    for measure in measures:
+        published = joined[measure].astype(float)
+        computed = joined[f"{measure}_crm"].astype(float)
+        # A rate of nothing (no answer in the month) is empty on both sides.
+        both_empty = published.isna() & computed.isna()
+        differ = ~(np.isclose(published, computed.fillna(0), rtol=0, atol=0.005) | both_empty)
+        assert not differ.any(), joined.loc[differ, keys + [measure, f"{measure}_crm"]].head(10).to_string()
+    return len(joined)
+
+
+def test_financing_by_month_equals_the_crm(crm, published, run_month):
+    requests = crm("select financing_id, status, requested_at, amount_eur from financing_requests")
+    requests = requests.assign(
+        requested_month=lambda d: paris_month(d.requested_at),
+        status=lambda d: code(d.status, {"demandee", "acceptee", "refusee"}),
+    )
+    requests = requests[requests.requested_month <= run_month]
+    expected = (
+        requests.assign(
+            accepted=requests.status == "acceptee",
+            refused=requests.status == "refusee",
+            accepted_amount=requests.amount_eur.where(requests.status == "acceptee"),
+        )
+        .groupby("requested_month")
+        .agg(
+            n_requests=("financing_id", "size"),
+            n_accepted=("accepted", "sum"),
+            n_refused=("refused", "sum"),
+            amount_requested_eur=("amount_eur", "sum"),
+            amount_accepted_eur=("accepted_amount", "sum"),
+        )
+        .reset_index()
+    )
+    cells = published("select * from mart_financing_monthly where financing_partner = 'Tous' and not is_suppressed")
+    measures = ["n_requests", "n_accepted", "n_refused", "amount_requested_eur", "amount_accepted_eur"]
+    assert compare(expected, cells, ["requested_month"], measures) >= 5
+
+
+def test_after_sales_tickets_opened_and_closed_equal_the_crm(crm, published, run_month):
+    tickets = crm("select ticket_id, opened_at, closed_at from service_tickets")
+    opened = paris_month(tickets.opened_at)
+    closed = paris_month(tickets.closed_at.dropna())
+    expected = (
+        pd.concat(
+            [
+                opened[opened <= run_month].value_counts().rename("n_tickets_opened"),
+                closed[closed <= run_month].value_counts().rename("n_tickets_closed"),
+            ],
+            axis=1,
+        )
+        .fillna(0)
+        .rename_axis("month")
+        .reset_index()
+    )
+    cells = published("select * from mart_after_sales_monthly where ticket_category = 'Tous' and not is_suppressed")
+    assert compare(expected, cells, ["month"], ["n_tickets_opened", "n_tickets_closed"]) >= 5
+
+
+def test_satisfaction_answers_and_nps_equal_the_crm(crm, published, run_month):
+    answers = crm("select nps_score, answered_at from survey_responses where answered_at is not null")
+    answers = answers[answers.nps_score.notna()].assign(month=lambda d: paris_month(d.answered_at))
+    answers = answers[answers.month <= run_month]
+    expected = (
+        answers.assign(promoter=answers.nps_score >= 9, detractor=answers.nps_score <= 6)
+        .groupby("month")
+        .agg(n_answers=("nps_score", "size"), n_promoters=("promoter", "sum"), n_detractors=("detractor", "sum"))
+        .reset_index()
+    )
+    expected["nps"] = (expected.n_promoters - expected.n_detractors) / expected.n_answers * 100
+    cells = published("select * from mart_satisfaction_monthly where not is_suppressed")
+    assert compare(expected, cells, ["month"], ["n_answers", "n_promoters", "n_detractors", "nps"]) >= 5
