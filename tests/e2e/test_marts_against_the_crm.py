@@ -147,3 +147,51 @@ def test_satisfaction_answers_and_nps_equal_the_crm(crm, published, run_month):
     expected["nps"] = (expected.n_promoters - expected.n_detractors) / expected.n_answers * 100
     cells = published("select * from mart_satisfaction_monthly where not is_suppressed")
     assert compare(expected, cells, ["month"], ["n_answers", "n_promoters", "n_detractors", "nps"]) >= 5
+
+
+def paris_time(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column, utc=True, format="mixed").dt.tz_convert(PARIS).dt.tz_localize(None)
+
+
+def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published):
+    """METRICS.md, impayés: at each month's end (the current month's at the run), invoices past
+    their due day, not cancelled, issued before and not fully paid by then, and what remains
+    due on them after the payments made by then."""
+    at = published("select published_at from publication").published_at.iloc[0]
+    run = pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None)
+    invoices = crm("select invoice_id, issued_at, due_on, amount_incl_tax_eur, status, updated_at from invoices")
+    invoices = invoices.assign(
+        status=lambda d: code(d.status, {"emise", "payee", "partiellement_payee", "en_retard", "annulee"}),
+        amount=lambda d: d.amount_incl_tax_eur.where(d.amount_incl_tax_eur >= 0),
+        issued=lambda d: paris_time(d.issued_at),
+        due=lambda d: pd.to_datetime(d.due_on, errors="coerce"),
+    )
+    payments = crm("select payment_id, invoice_id, paid_at, amount_eur from payments").assign(
+        paid=lambda d: pd.to_datetime(d.paid_at, format="mixed")
+    )
+    # Paid when the payments cover the amount (at the first payment that does); marked paid
+    # without payment rows: at its last update.
+    running = payments.sort_values(["invoice_id", "paid", "payment_id"])
+    running["so_far"] = running.groupby("invoice_id").amount_eur.cumsum()
+    running = running.merge(invoices[["invoice_id", "amount"]], on="invoice_id")
+    settled = running[running.so_far >= running.amount - 0.005].groupby("invoice_id").paid.min()
+    paid_at = invoices.invoice_id.map(settled)
+    updated = pd.to_datetime(invoices.updated_at, format="mixed")
+    invoices["paid"] = paid_at.where(paid_at.notna(), updated.where(invoices.status == "payee"))
+    invoices["paid"] = paris_time(invoices.paid.astype(object).where(invoices.paid.notna(), None))
+    payments["paid"] = paris_time(payments.paid_at)
+    live = invoices[(invoices.status != "annulee") & invoices.amount.notna()]
+
+    rows = []
+    run_month = run.to_period("M").to_timestamp()
+    for month in pd.date_range(paris_month(invoices.issued_at).min(), run_month, freq="MS"):
+        ends_at = min(month + pd.offsets.MonthBegin(1), run)
+        unpaid = live[
+            (live.due < ends_at.normalize()) & (live.issued < ends_at) & (live.paid.isna() | (live.paid >= ends_at))
+        ]
+        paid_by_then = payments[payments.paid < ends_at].groupby("invoice_id").amount_eur.sum()
+        remaining = unpaid.amount - unpaid.invoice_id.map(paid_by_then).fillna(0)
+        rows.append((month, len(unpaid), remaining.sum()))
+    expected = pd.DataFrame(rows, columns=["month", "n_invoices_unpaid", "amount_unpaid_eur"])
+    cells = published("select * from mart_unpaid_monthly where departement = 'Tous' and not is_suppressed")
+    assert compare(expected, cells, ["month"], ["n_invoices_unpaid", "amount_unpaid_eur"]) >= 5
