@@ -17,6 +17,7 @@ import pytest
 from text_unidecode import unidecode
 
 from tests.conftest import published_copy
+from tests.e2e.test_nightly import crm_persons, is_cancelled
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +55,11 @@ def run_month(published) -> pd.Timestamp:
 def paris_month(column: pd.Series) -> pd.Series:
     moments = pd.to_datetime(column, utc=True, format="mixed")
     return moments.dt.tz_convert(PARIS).dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+
+
+def nullable(value):
+    """A CRM text as Python reads a NULL (pandas reads it as NaN)."""
+    return value if isinstance(value, str) else None
 
 
 def code(column: pd.Series, accepted: set[str]) -> pd.Series:
@@ -195,3 +201,61 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published):
     expected = pd.DataFrame(rows, columns=["month", "n_invoices_unpaid", "amount_unpaid_eur"])
     cells = published("select * from mart_unpaid_monthly where departement = 'Tous' and not is_suppressed")
     assert compare(expected, cells, ["month"], ["n_invoices_unpaid", "amount_unpaid_eur"]) >= 5
+
+
+def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published):
+    """METRICS.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
+    that was not cancelled; new in the month of the first such order; active in a month with an
+    order, a completed installation, a ticket opened or an invoice issued, once a client."""
+    source = sqlite3.connect(place.sqlite)
+    person = crm_persons(source)
+    source.close()
+    at = published("select published_at from publication").published_at.iloc[0]
+    run_month = pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None).to_period("M").to_timestamp()
+
+    orders = crm("select order_id, contact_id, ordered_at, status, cancelled_at from orders")
+    # An order whose contact the CRM does not know is its own person (by its contact id).
+    orders["person"] = [person.get(c, f"orphan:{c}") for c in orders.contact_id]
+    orders["month"] = paris_month(orders.ordered_at)
+    kept = [not is_cancelled(nullable(s), nullable(c)) for s, c in zip(orders.status, orders.cancelled_at)]
+    first = orders[kept].groupby("person").month.min()
+    first = first[first <= run_month]
+
+    installed = crm(
+        "select o.contact_id, i.completed_at from installations i join orders o using (order_id) "
+        "where i.completed_at is not null"
+    )
+    tickets = crm("select t.contact_id, t.opened_at from service_tickets t join contacts c using (contact_id)")
+    invoiced = crm("select o.contact_id, i.issued_at from invoices i join orders o using (order_id)")
+    activity = pd.concat(
+        [
+            orders[["person", "month"]],
+            pd.DataFrame(
+                {
+                    "person": [person.get(c, f"orphan:{c}") for c in installed.contact_id],
+                    "month": paris_month(installed.completed_at),
+                }
+            ),
+            pd.DataFrame({"person": [person[c] for c in tickets.contact_id], "month": paris_month(tickets.opened_at)}),
+            pd.DataFrame(
+                {
+                    "person": [person.get(c, f"orphan:{c}") for c in invoiced.contact_id],
+                    "month": paris_month(invoiced.issued_at),
+                }
+            ),
+        ]
+    ).drop_duplicates()
+    activity = activity.merge(first.rename("first_month").rename_axis("person").reset_index(), on="person")
+    activity = activity[(activity.month >= activity.first_month) & (activity.month <= run_month)]
+
+    months = pd.date_range(first.min(), run_month, freq="MS")
+    new = first.value_counts().reindex(months, fill_value=0)
+    expected = pd.concat(
+        [
+            pd.DataFrame({"month": months, "measure": "nouveaux_clients", "n_persons": new.values}),
+            pd.DataFrame({"month": months, "measure": "clients_cumules", "n_persons": new.cumsum().values}),
+            activity.groupby("month").size().rename("n_persons").reset_index().assign(measure="clients_actifs"),
+        ]
+    )
+    cells = published("select * from mart_clients_monthly where departement = 'Tous' and not is_suppressed")
+    assert compare(expected, cells, ["month", "measure"], ["n_persons"]) >= 60
