@@ -85,7 +85,7 @@ def compare(expected: pd.DataFrame, cells: pd.DataFrame, keys: list[str], measur
     for measure in measures:
         published = joined[measure].astype(float)
         computed = joined[f"{measure}_crm"].astype(float)
-        # A rate of nothing (no answer in the month) is empty on both sides.
+        # A rate or sum of nothing (no answer, no request accepted) is empty on both sides.
         both_empty = published.isna() & computed.isna()
         differ = ~(np.isclose(published, computed.fillna(0), rtol=0, atol=0.005) | both_empty)
         assert not differ.any(), joined.loc[differ, keys + [measure, f"{measure}_crm"]].head(10).to_string()
@@ -111,7 +111,8 @@ def test_financing_by_month_equals_the_crm(crm, published, run_month):
             n_accepted=("accepted", "sum"),
             n_refused=("refused", "sum"),
             amount_requested_eur=("amount_eur", "sum"),
-            amount_accepted_eur=("accepted_amount", "sum"),
+            # a month with no request accepted has no accepted amount (NULL), not 0
+            amount_accepted_eur=("accepted_amount", lambda amounts: amounts.sum(min_count=1)),
         )
         .reset_index()
     )
