@@ -5,10 +5,10 @@ compares every cell the mart publishes (suppressed cells carry no figure). A mon
 leaves out, because retention has cut into it, is simply not compared; a published month must
 be whole. The orders mart has its own oracle in test_nightly.py. Not compared here: the aid
 dossiers mart, which broken down by income category (11 persons per cell) publishes no cell at
-all from a CRM of 1,500 contacts, and the two web funnel marts, whose figures leave out the
-sessions of erased persons that the log files keep.
+all from a CRM of 1,500 contacts, and the monthly web funnel by source and device.
 """
 
+import json
 import sqlite3
 
 import duckdb
@@ -26,6 +26,7 @@ PARIS = "Europe/Paris"
 # The CRM's documented codes (../shared/crm), as the staging models accept them.
 INVOICE_STATUSES = {"emise", "payee", "partiellement_payee", "en_retard", "annulee"}
 REQUEST_KINDS = {"contact", "devis", "rendez_vous"}
+FORMS = ("simulation", "devis", "contact", "rendez_vous")
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +319,49 @@ def test_funnel_cohorts_equal_the_crm(place, crm, published):
     expected = pd.concat(counts)
     cells = published("select * from mart_funnel_cohorts where not is_suppressed")
     assert compare(expected, cells, ["cohort_month", "acquisition_channel", "stage"], ["n_persons"]) >= 100
+
+
+def test_web_funnel_by_day_equals_the_log_files(place, crm, published):
+    """METRICS.md, web funnel: sessions per day (Paris), those with a submitted form, and by
+    form, read from the log files with Python's json. A line that is not a session (broken, no
+    id or start) is not one; a session written on two days' files (it crossed midnight) is one;
+    the sessions of persons whose erasure the CRM executed are forgotten."""
+    erased = set(
+        crm("select contact_id from privacy_requests where kind = 'effacement' and completed_at is not null").contact_id
+    )
+    sessions = {}
+    for path in sorted(place.web_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and record.get("session_id") and record.get("started_at"):
+                sessions[record["session_id"]] = record
+    kept = [s for s in sessions.values() if s.get("contact_id") not in erased]
+    frame = pd.DataFrame(
+        {
+            "session_date": paris_time(pd.Series([s["started_at"] for s in kept])).dt.normalize(),
+            "form": code(pd.Series([s.get("form") for s in kept], dtype=object), set(FORMS)),
+        }
+    )
+    expected = pd.concat(
+        [
+            frame.groupby("session_date").size().rename("n_sessions").reset_index().assign(step="sessions"),
+            frame[frame.form.notna()]
+            .groupby("session_date")
+            .size()
+            .rename("n_sessions")
+            .reset_index()
+            .assign(step="avec_formulaire"),
+            frame[frame.form.notna()]
+            .groupby(["session_date", "form"])
+            .size()
+            .rename("n_sessions")
+            .reset_index()
+            .rename(columns={"form": "step"}),
+        ]
+    )
+    cells = published("select * from mart_web_funnel_daily where not is_suppressed")
+    cells["session_date"] = pd.to_datetime(cells.session_date)
+    assert compare(expected, cells, ["session_date", "step"], ["n_sessions"]) >= 50
