@@ -51,10 +51,21 @@ def published(place):
 
 
 @pytest.fixture(scope="module")
-def run_month(published) -> pd.Timestamp:
+def run_at(published) -> pd.Timestamp:
+    """When the run computed its figures, in UTC as the CRM's times (its publication, seconds
+    later, stands for it)."""
+    return pd.Timestamp(published("select published_at from publication").published_at.iloc[0])
+
+
+@pytest.fixture(scope="module")
+def run_paris(run_at) -> pd.Timestamp:
+    return run_at.tz_localize("UTC").tz_convert(PARIS).tz_localize(None)
+
+
+@pytest.fixture(scope="module")
+def run_month(run_paris) -> pd.Timestamp:
     """The run's month in Paris: the marts count nothing dated after it."""
-    at = published("select published_at from publication").published_at.iloc[0]
-    return pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None).to_period("M").to_timestamp()
+    return run_paris.to_period("M").to_timestamp()
 
 
 def paris_month(column: pd.Series) -> pd.Series:
@@ -165,12 +176,10 @@ def paris_time(column: pd.Series) -> pd.Series:
     return pd.to_datetime(column, utc=True, format="mixed").dt.tz_convert(PARIS).dt.tz_localize(None)
 
 
-def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published):
+def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published, run_paris, run_month):
     """METRICS.md, impayés: at each month's end (the current month's at the run), invoices past
     their due day, not cancelled, issued before and not fully paid by then, and what remains
     due on them after the payments made by then."""
-    at = published("select published_at from publication").published_at.iloc[0]
-    run = pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None)
     invoices = crm("select invoice_id, issued_at, due_on, amount_incl_tax_eur, status, updated_at from invoices")
     invoices = invoices.assign(
         status=lambda d: code(d.status, INVOICE_STATUSES),
@@ -195,9 +204,8 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published):
     live = invoices[(invoices.status != "annulee") & invoices.amount.notna()]
 
     rows = []
-    run_month = run.to_period("M").to_timestamp()
     for month in pd.date_range(paris_month(invoices.issued_at).min(), run_month, freq="MS"):
-        ends_at = min(month + pd.offsets.MonthBegin(1), run)
+        ends_at = min(month + pd.offsets.MonthBegin(1), run_paris)
         unpaid = live[
             (live.due < ends_at.normalize()) & (live.issued < ends_at) & (live.paid.isna() | (live.paid >= ends_at))
         ]
@@ -209,15 +217,13 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published):
     assert compare(expected, cells, ["month"], ["n_invoices_unpaid", "amount_unpaid_eur"]) >= 5
 
 
-def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published):
+def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published, run_month):
     """METRICS.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
     that was not cancelled; new in the month of the first such order; active in a month with an
     order, a completed installation, a ticket opened or an invoice issued, once a client."""
     source = sqlite3.connect(place.sqlite)
     person = crm_persons(source)
     source.close()
-    at = published("select published_at from publication").published_at.iloc[0]
-    run_month = pd.Timestamp(at).tz_localize("UTC").tz_convert(PARIS).tz_localize(None).to_period("M").to_timestamp()
 
     orders = crm("select order_id, contact_id, ordered_at, status, cancelled_at from orders")
     # An order whose contact the CRM does not know is its own person (by its contact id).
@@ -267,7 +273,7 @@ def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published):
     assert compare(expected, cells, ["month", "measure"], ["n_persons"]) >= 60
 
 
-def test_funnel_cohorts_equal_the_crm(place, crm, published):
+def test_funnel_cohorts_equal_the_crm(place, crm, published, run_at, run_month):
     """METRICS.md, funnel: a person's cohort is the month of their first contact (a creation
     date after the run does not count as first), their channel that contact's; each stage
     counts the cohort's persons who ever reached it: a request for a quote or a visit, a quote
@@ -275,14 +281,11 @@ def test_funnel_cohorts_equal_the_crm(place, crm, published):
     source = sqlite3.connect(place.sqlite)
     person = crm_persons(source)
     source.close()
-    at = published("select published_at from publication").published_at.iloc[0]
-    run = pd.Timestamp(at)
-    run_month = run.tz_localize("UTC").tz_convert(PARIS).tz_localize(None).to_period("M").to_timestamp()
 
     contacts = crm("select contact_id, acquisition_channel, created_at from contacts")
     contacts["person"] = contacts.contact_id.map(person)
     contacts["created"] = pd.to_datetime(contacts.created_at, format="mixed")
-    contacts["future"] = contacts.created > run
+    contacts["future"] = contacts.created > run_at
     first = contacts.sort_values(["future", "created", "contact_id"]).drop_duplicates("person")
     first = first.assign(
         cohort_month=paris_month(first.created_at),
