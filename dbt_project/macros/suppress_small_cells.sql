@@ -40,7 +40,6 @@ with recursive
 secrecy_passes as (
 
     select
-        0 as _pass,
         {{ carried | join(', ') }},
         -- a cell whose population is unknown is not published either
         coalesce(
@@ -54,14 +53,12 @@ secrecy_passes as (
     union all
 
     select
-        _pass + 1,
         {{ carried | join(', ') }},
         _next,
         bool_or(_next <> _suppressed) over () as _changed
     from (
 
         select
-            _pass,
             {{ carried | join(', ') }},
             _suppressed,
             {%- if denominator_row %}
@@ -77,7 +74,6 @@ secrecy_passes as (
         from (
 
             select
-                _pass,
                 {{ carried | join(', ') }},
                 _suppressed,
                 (
@@ -90,7 +86,6 @@ secrecy_passes as (
             from (
 
                 select
-                    _pass,
                     {{ carried | join(', ') }},
                     _suppressed
                     {%- for d in total_dims %}

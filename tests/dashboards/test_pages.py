@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
+from dashboards.lib.filters import period_for
 from orchestration.project import DASHBOARDS_DIR
 from tests.conftest import table_rows
 
@@ -96,18 +97,15 @@ def orders_total(path, start, end, dep="Tous"):
     )[0]
 
 
-def data_month(path) -> date:
-    """The month the pages' periods end with: that of the data's date, in Paris."""
+def data_day(path) -> date:
+    """The day the pages' periods are counted from: the data's date, in Paris."""
     (as_of,) = table_rows(path, "select data_as_of from publication")[0]
-    day = as_of.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris")).date()
-    return date(day.year, day.month, 1)
+    return as_of.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris")).date()
 
 
 def last_twelve_months(path) -> tuple[date, date]:
-    """The period the pages open on."""
-    month = data_month(path)
-    eleven_back = month.year * 12 + month.month - 1 - 11
-    return date(eleven_back // 12, eleven_back % 12 + 1, 1), month
+    """The period the pages open on (period_for has its own tests in test_formatting.py)."""
+    return period_for("12 derniers mois", data_day(path))
 
 
 def metric(at, label):
@@ -116,12 +114,11 @@ def metric(at, label):
 
 def test_overview_tiles_equal_the_published_figures_and_follow_the_filters(app, dashboard_env):
     at = app("direction")
-    start, month = last_twelve_months(dashboard_env["published"])
-    n, revenue = orders_total(dashboard_env["published"], start, month)
+    n, revenue = orders_total(dashboard_env["published"], *last_twelve_months(dashboard_env["published"]))
     assert metric(at, "Commandes") == fmt.number(n)
     assert metric(at, "Chiffre d'affaires HT") == fmt.euros(revenue)
     at.sidebar.selectbox(key="filter_periode").select("Année précédente").run()
-    last_year = (date(month.year - 1, 1, 1), date(month.year - 1, 12, 1))
+    last_year = period_for("Année précédente", data_day(dashboard_env["published"]))
     n, _ = orders_total(dashboard_env["published"], *last_year)
     assert metric(at, "Commandes") == fmt.number(n)
     assert at.query_params["periode"] == "Année précédente"

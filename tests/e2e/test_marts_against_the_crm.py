@@ -37,10 +37,23 @@ def place(tmp_path_factory, generated_source):
 
 
 @pytest.fixture(scope="module")
-def crm(place):
+def source(place):
     conn = sqlite3.connect(place.sqlite)
-    yield lambda sql: pd.read_sql_query(sql, conn)
+    yield conn
     conn.close()
+
+
+@pytest.fixture(scope="module")
+def crm(source):
+    return lambda sql: pd.read_sql_query(sql, source)
+
+
+@pytest.fixture(scope="module")
+def person_of(source):
+    """Each contact's person, resolved once in Python (test_nightly.crm_persons); a contact the
+    CRM does not know (an order's orphan contact id) is its own person."""
+    person = crm_persons(source)
+    return lambda contact_ids: [person.get(c, f"orphan:{c}") for c in contact_ids]
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +81,12 @@ def run_month(run_paris) -> pd.Timestamp:
     return run_paris.to_period("M").to_timestamp()
 
 
+def paris_time(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column, utc=True, format="mixed").dt.tz_convert(PARIS).dt.tz_localize(None)
+
+
 def paris_month(column: pd.Series) -> pd.Series:
-    moments = pd.to_datetime(column, utc=True, format="mixed")
-    return moments.dt.tz_convert(PARIS).dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+    return paris_time(column).dt.to_period("M").dt.to_timestamp()
 
 
 def nullable(value):
@@ -172,10 +188,6 @@ def test_satisfaction_answers_and_nps_equal_the_crm(crm, published, run_month):
     assert compare(expected, cells, ["month"], ["n_answers", "n_promoters", "n_detractors", "nps"]) >= 5
 
 
-def paris_time(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column, utc=True, format="mixed").dt.tz_convert(PARIS).dt.tz_localize(None)
-
-
 def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published, run_paris, run_month):
     """METRICS.md, impayés: at each month's end (the current month's at the run), invoices past
     their due day, not cancelled, issued before and not fully paid by then, and what remains
@@ -199,7 +211,7 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published, run_par
     paid_at = invoices.invoice_id.map(settled)
     updated = pd.to_datetime(invoices.updated_at, format="mixed")
     invoices["paid"] = paid_at.where(paid_at.notna(), updated.where(invoices.status == "payee"))
-    invoices["paid"] = paris_time(invoices.paid.astype(object).where(invoices.paid.notna(), None))
+    invoices["paid"] = paris_time(invoices.paid)
     payments["paid"] = paris_time(payments.paid_at)
     live = invoices[(invoices.status != "annulee") & invoices.amount.notna()]
 
@@ -217,17 +229,12 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, published, run_par
     assert compare(expected, cells, ["month"], ["n_invoices_unpaid", "amount_unpaid_eur"]) >= 5
 
 
-def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published, run_month):
+def test_new_cumulative_and_active_clients_equal_the_crm(crm, person_of, published, run_month):
     """METRICS.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
     that was not cancelled; new in the month of the first such order; active in a month with an
     order, a completed installation, a ticket opened or an invoice issued, once a client."""
-    source = sqlite3.connect(place.sqlite)
-    person = crm_persons(source)
-    source.close()
-
     orders = crm("select order_id, contact_id, ordered_at, status, cancelled_at from orders")
-    # An order whose contact the CRM does not know is its own person (by its contact id).
-    orders["person"] = [person.get(c, f"orphan:{c}") for c in orders.contact_id]
+    orders["person"] = person_of(orders.contact_id)
     orders["month"] = paris_month(orders.ordered_at)
     kept = [not is_cancelled(nullable(s), nullable(c)) for s, c in zip(orders.status, orders.cancelled_at)]
     first = orders[kept].groupby("person").month.min()
@@ -242,19 +249,9 @@ def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published, 
     activity = pd.concat(
         [
             orders[["person", "month"]],
-            pd.DataFrame(
-                {
-                    "person": [person.get(c, f"orphan:{c}") for c in installed.contact_id],
-                    "month": paris_month(installed.completed_at),
-                }
-            ),
-            pd.DataFrame({"person": [person[c] for c in tickets.contact_id], "month": paris_month(tickets.opened_at)}),
-            pd.DataFrame(
-                {
-                    "person": [person.get(c, f"orphan:{c}") for c in invoiced.contact_id],
-                    "month": paris_month(invoiced.issued_at),
-                }
-            ),
+            pd.DataFrame({"person": person_of(installed.contact_id), "month": paris_month(installed.completed_at)}),
+            pd.DataFrame({"person": person_of(tickets.contact_id), "month": paris_month(tickets.opened_at)}),
+            pd.DataFrame({"person": person_of(invoiced.contact_id), "month": paris_month(invoiced.issued_at)}),
         ]
     ).drop_duplicates()
     activity = activity.merge(first.rename("first_month").rename_axis("person").reset_index(), on="person")
@@ -273,17 +270,13 @@ def test_new_cumulative_and_active_clients_equal_the_crm(place, crm, published, 
     assert compare(expected, cells, ["month", "measure"], ["n_persons"]) >= 60
 
 
-def test_funnel_cohorts_equal_the_crm(place, crm, published, run_at, run_month):
+def test_funnel_cohorts_equal_the_crm(crm, person_of, published, run_at, run_month):
     """METRICS.md, funnel: a person's cohort is the month of their first contact (a creation
     date after the run does not count as first), their channel that contact's; each stage
     counts the cohort's persons who ever reached it: a request for a quote or a visit, a quote
     sent, a quote signed, an installation completed, an invoice paid."""
-    source = sqlite3.connect(place.sqlite)
-    person = crm_persons(source)
-    source.close()
-
     contacts = crm("select contact_id, acquisition_channel, created_at from contacts")
-    contacts["person"] = contacts.contact_id.map(person)
+    contacts["person"] = person_of(contacts.contact_id)
     contacts["created"] = pd.to_datetime(contacts.created_at, format="mixed")
     contacts["future"] = contacts.created > run_at
     first = contacts.sort_values(["future", "created", "contact_id"]).drop_duplicates("person")
@@ -296,7 +289,7 @@ def test_funnel_cohorts_equal_the_crm(place, crm, published, run_at, run_month):
     first = first[~first.future & (first.cohort_month <= run_month)]
 
     def reached(rows: pd.DataFrame) -> set[str]:
-        return {person[c] for c in rows.contact_id if c in person}
+        return set(person_of(rows.contact_id))
 
     requests = crm("select contact_id, kind from requests")
     invoices = crm("select o.contact_id, i.status from invoices i join orders o using (order_id)")
