@@ -119,11 +119,15 @@ def ensure_dbt_manifest() -> None:
 
 
 def _dagster_home() -> None:
+    from orchestration.lib.instance import InstanceConfigError, prepare_dagster_home
+
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DATA_DIR / "dagster")))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    try:
+        added = prepare_dagster_home(home)
+    except InstanceConfigError as exc:
+        _fail(str(exc))
+    if added:
+        _progress(f"Dagster instance settings added to {home / 'dagster.yaml'}: {', '.join(added)}.")
 
 
 def run_nightly(full_refresh: bool = False) -> int:
@@ -240,16 +244,24 @@ def demo(contacts: int, serve: bool, port: int) -> None:
         ctx.invoke(dashboards, port=port, headless=True)
 
 
-@main.command()
-def dev() -> None:
-    """Dagster's UI (asset graph, checks, schedule) with the same configuration as `mgreen run`."""
+def _exec_dagster(program: str, *args: str) -> None:
+    """Replace this process by one of Dagster's programs, with `mgreen run`'s configuration."""
     os.environ.update(_settings().as_environment())
     _dagster_home()
     ensure_dbt_manifest()
-    os.execv(
-        str(Path(sys.executable).with_name("dagster")),
-        ["dagster", "dev", "-m", "orchestration.definitions"],
-    )
+    os.execv(str(Path(sys.executable).with_name(program)), [program, *args, "-m", "orchestration.definitions"])
+
+
+@main.command()
+def dev() -> None:
+    """Dagster's UI (asset graph, checks, schedule) with the same configuration as `mgreen run`."""
+    _exec_dagster("dagster", "dev")
+
+
+@main.command()
+def daemon() -> None:
+    """Dagster's daemon: the 02:00 schedule, the run queue and run monitoring (for a server)."""
+    _exec_dagster("dagster-daemon", "run")
 
 
 @main.command()

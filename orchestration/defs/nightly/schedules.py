@@ -16,7 +16,11 @@ nightly_job = dg.define_asset_job(
     # (docs/benchmarks.md), and the warehouse has one writer at a time anyway.
     executor_def=dg.in_process_executor,
     description="Load the CRM and the logs, forget, transform, guard, publish.",
+    # Enforced by the daemon's run monitoring, which `mgreen` turns on (orchestration/lib/instance.py).
     tags={"dagster/max_runtime": str(60 * 60)},
+    # A scheduled run's console is the daemon's journal: its steps and checks, not the DEBUG
+    # line of each of its 600 events (those stay in Dagster's storage and UI).
+    config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
 )
 
 nightly_schedule = dg.ScheduleDefinition(
