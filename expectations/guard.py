@@ -379,14 +379,19 @@ def run_guard(
     identifiers = identifiers or IdentifierSet(conn, rules)
     try:
         frames = {t: conn.execute(f'select * from "{catalog}"."{schema}"."{t}"').df() for t in tables}
+        relations = {t: f'"{catalog}"."{schema}"."{t}"' for t in tables}
         report.findings += _column_name_findings(validator, frames, rules)
-        for table, df in frames.items():
-            relation = f'"{catalog}"."{schema}"."{table}"'
-            report.findings += _value_findings(validator, table, df, rules)
-            report.findings += _raw_identifier_findings(validator, table, relation, df, identifiers, rules)
-            if table not in METADATA_TABLES:
-                report.findings += _grain_findings(validator, table, df, rules, persons_total)
-                report.findings += _secrecy_findings(validator, table, df, rules, k)
+        # Each rule family is one validation over every table (GX's cost is per expectation and
+        # per validation, not per value); the findings stay per table, column and rule.
+        values = _value_findings(validator, frames, rules)
+        raw = _raw_identifier_findings(validator, frames, relations, identifiers, rules)
+        counted = {t: df for t, df in frames.items() if t not in METADATA_TABLES}
+        grain = _grain_findings(validator, counted, rules, persons_total)
+        secrecy = _secrecy_findings(validator, counted, rules, k)
+        for table in frames:
+            report.findings += values[table] + raw[table]
+            if table in counted:
+                report.findings += grain[table] + secrecy[table]
     finally:
         if own_identifiers:
             identifiers.drop()
@@ -420,23 +425,25 @@ def _column_name_findings(validator: _Validator, frames: dict[str, pd.DataFrame]
     return findings
 
 
+def _padded(columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """Columns of different lengths side by side, padded with nulls (GX ignores nulls)."""
+    length = max((len(v) for v in columns.values()), default=0)
+    return pd.DataFrame({c: v.reset_index(drop=True).reindex(range(length)) for c, v in columns.items()}, dtype=object)
+
+
 def _distinct_values(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Each column's distinct values, padded with nulls to a common length (GX ignores nulls)."""
-    values = {c: pd.Series(df[c].dropna().unique(), dtype=object) for c in dict.fromkeys(columns)}
-    length = max((len(v) for v in values.values()), default=0)
-    return pd.DataFrame({c: v.reindex(range(length)) for c, v in values.items()}, dtype=object)
+    """Each column's distinct values, side by side."""
+    return _padded({c: pd.Series(df[c].dropna().unique(), dtype=object) for c in dict.fromkeys(columns)})
 
 
-def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: Rules) -> list[Finding]:
-    from expectations.tax_numbers import ExpectColumnValuesToNotContainFrenchTaxNumbers
-
-    gx = validator.gx
-    checks: list[tuple[str, str, str]] = []  # (column, rule, the column of `checked` the rule reads)
-    expectations = []
+def _value_checks(table: str, df: pd.DataFrame, rules: Rules) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
+    """The (column, rule, column of ``checked`` the rule reads) of a table, and ``checked``: the
+    table, plus a copy of each column with exempt values without them."""
+    checks: list[tuple[str, str, str]] = []
     checked = df
     text = _text_columns(df)
     for column in text + _integer_columns(df):
-        for rule, pattern, check in rules.value_patterns:
+        for rule, _, check in rules.value_patterns:
             if column not in text and check != "french_tax_number":
                 continue
             if _excepted(rules, table, column, rule):
@@ -451,53 +458,96 @@ def _value_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: 
                 values = df[column].astype("string")
                 checked[target] = values.mask(values.str.fullmatch(exempt).fillna(False).astype(bool))
             checks.append((column, rule, target))
-            if check == "french_tax_number":
-                expectations.append(ExpectColumnValuesToNotContainFrenchTaxNumbers(column=target))
-            else:
-                expectations.append(gx.expectations.ExpectColumnValuesToNotMatchRegex(column=target, regex=pattern))
-    # Patterns are checked on each column's distinct values (marts repeat their dimension
-    # labels): counts are of distinct offending values.
-    distinct = _distinct_values(checked, [target for _, _, target in checks])
-    findings = [
-        Finding(
-            table, rule, column, passed=bool(result.success), failing=int(result.result.get("unexpected_count") or 0)
+    return checks, checked
+
+
+def _value_expectation(gx, rule: str, rules: Rules, column: str):
+    from expectations.tax_numbers import ExpectColumnValuesToNotContainFrenchTaxNumbers
+
+    pattern, check = next((p, c) for r, p, c in rules.value_patterns if r == rule)
+    if check == "french_tax_number":
+        return ExpectColumnValuesToNotContainFrenchTaxNumbers(column=column)
+    return gx.expectations.ExpectColumnValuesToNotMatchRegex(column=column, regex=pattern)
+
+
+def _value_findings(validator: _Validator, frames: dict[str, pd.DataFrame], rules: Rules) -> dict[str, list[Finding]]:
+    """Patterns are checked on distinct values (marts repeat their dimension labels): counts are
+    of distinct offending values. Each rule is validated once, on the distinct values of every
+    column it reads in every table; a rule that fails there is validated again column by
+    column, which says where and how many."""
+    plans = {table: _value_checks(table, df, rules) for table, df in frames.items()}
+    pooled: dict[str, list] = {}
+    for checks, checked in plans.values():
+        for _, rule, target in checks:
+            pooled.setdefault(rule, []).extend(checked[target].dropna().unique().tolist())
+    everything = _padded({rule: pd.Series(v, dtype=object).drop_duplicates() for rule, v in pooled.items()})
+    results = validator.validate(everything, [_value_expectation(validator.gx, r, rules, r) for r in pooled])
+    failed = {rule for rule, result in zip(pooled, results) if not result.success}
+    findings: dict[str, list[Finding]] = {}
+    for table, (checks, checked) in plans.items():
+        suspects = [(column, rule, target) for column, rule, target in checks if rule in failed]
+        detail = validator.validate(
+            _distinct_values(checked, [target for _, _, target in suspects]),
+            [_value_expectation(validator.gx, rule, rules, target) for _, rule, target in suspects],
         )
-        for (column, rule, _), result in zip(checks, validator.validate(distinct, expectations))
-    ]
-    findings += [
-        Finding(table, rule, column, passed=True, excepted=reason)
-        for (t, column, rule), reason in rules.exceptions.items()
-        if t == table
-    ]
+        outcome = {
+            (column, rule): (bool(r.success), int(r.result.get("unexpected_count") or 0))
+            for (column, rule, _), r in zip(suspects, detail)
+        }
+        findings[table] = [
+            Finding(table, rule, column, *outcome.get((column, rule), (True, 0))) for column, rule, _ in checks
+        ] + [
+            Finding(table, rule, column, passed=True, excepted=reason)
+            for (t, column, rule), reason in rules.exceptions.items()
+            if t == table
+        ]
     return findings
 
 
 def _raw_identifier_findings(
-    validator: _Validator, table: str, relation: str, df: pd.DataFrame, identifiers: IdentifierSet, rules: Rules
-) -> list[Finding]:
+    validator: _Validator,
+    frames: dict[str, pd.DataFrame],
+    relations: dict[str, str],
+    identifiers: IdentifierSet,
+    rules: Rules,
+) -> dict[str, list[Finding]]:
     gx = validator.gx
-    columns = [
-        c for c in _text_columns(df) + _integer_columns(df) if not _excepted(rules, table, c, "raw_identifier_values")
-    ]
-    if not columns:
-        return []
-    counts = identifiers.matches(relation, columns)
-    facts = pd.DataFrame({"column_name": columns, "matches": [counts[c] for c in columns]})
-    results = validator.validate(
-        facts,
-        [gx.expectations.ExpectColumnValuesToBeBetween(column="matches", max_value=0)],
-        {"result_format": "COMPLETE", "unexpected_index_column_names": ["column_name"]},
+    checked = {
+        table: [
+            c
+            for c in _text_columns(df) + _integer_columns(df)
+            if not _excepted(rules, table, c, "raw_identifier_values")
+        ]
+        for table, df in frames.items()
+    }
+    counts = {table: identifiers.matches(relations[table], columns) for table, columns in checked.items()}
+    facts = pd.DataFrame(
+        [(table, c, counts[table][c]) for table, columns in checked.items() for c in columns],
+        columns=["table_name", "column_name", "matches"],
     )
-    failing = {row["column_name"] for row in results[0].result.get("unexpected_index_list") or []}
-    return [
-        Finding(table, "raw_identifier_values", c, passed=c not in failing, failing=int(counts[c])) for c in columns
-    ]
+    failing = set()
+    if len(facts):
+        result = validator.validate(
+            facts,
+            [gx.expectations.ExpectColumnValuesToBeBetween(column="matches", max_value=0)],
+            {"result_format": "COMPLETE", "unexpected_index_column_names": ["table_name", "column_name"]},
+        )[0]
+        failing = {(row["table_name"], row["column_name"]) for row in result.result.get("unexpected_index_list") or []}
+    return {
+        table: [
+            Finding(table, "raw_identifier_values", c, passed=(table, c) not in failing, failing=counts[table][c])
+            for c in columns
+        ]
+        for table, columns in checked.items()
+    }
 
 
-def _grain_findings(
-    validator: _Validator, table: str, df: pd.DataFrame, rules: Rules, persons_total: int | None
-) -> list[Finding]:
-    gx = validator.gx
+_GRAIN_RULES = ("population_column", "suppression_flag", "all_distinct_text_column", "rows_per_person", "time_of_day")
+
+
+def _grain_facts(df: pd.DataFrame, rules: Rules, persons_total: int | None) -> tuple[dict, list[str], list[str]]:
+    """A table's grain facts (counts and flags, no value of it), its all-distinct text columns
+    and its columns holding a time of day."""
     population = [c for c in rules.population_columns if c in df.columns]
     unique_text = [
         c
@@ -515,17 +565,25 @@ def _grain_findings(
         for c in df.columns
         if pd.api.types.is_datetime64_any_dtype(df[c]) and (df[c].dropna() != df[c].dropna().dt.floor("D")).any()
     ]
-    facts = pd.DataFrame(
-        [
-            {
-                "has_population_column": bool(population),
-                "has_suppression_flag": flag in df.columns,
-                "all_distinct_text_columns": len(unique_text),
-                "rows_per_person": ratio,
-                "timestamp_columns": len(timed),
-            }
-        ]
-    )
+    facts = {
+        "has_population_column": bool(population),
+        "has_suppression_flag": flag in df.columns,
+        "all_distinct_text_columns": len(unique_text),
+        "rows_per_person": ratio,
+        "timestamp_columns": len(timed),
+    }
+    return facts, unique_text, timed
+
+
+def _grain_findings(
+    validator: _Validator, frames: dict[str, pd.DataFrame], rules: Rules, persons_total: int | None
+) -> dict[str, list[Finding]]:
+    """One row of grain facts per table, validated together; GX names the failing tables."""
+    if not frames:
+        return {}
+    gx = validator.gx
+    found = {table: _grain_facts(df, rules, persons_total) for table, df in frames.items()}
+    facts = pd.DataFrame([{"table_name": table, **f} for table, (f, _, _) in found.items()])
     expectations = [
         gx.expectations.ExpectColumnValuesToBeInSet(column="has_population_column", value_set=[True]),
         gx.expectations.ExpectColumnValuesToBeInSet(column="has_suppression_flag", value_set=[True]),
@@ -535,12 +593,20 @@ def _grain_findings(
         ),
         gx.expectations.ExpectColumnValuesToBeBetween(column="timestamp_columns", max_value=0),
     ]
-    names = ["population_column", "suppression_flag", "all_distinct_text_column", "rows_per_person", "time_of_day"]
-    columns = [None, None, ", ".join(unique_text) or None, None, ", ".join(timed) or None]
-    return [
-        Finding(table, f"grain_{name}", column, passed=bool(r.success), failing=0 if r.success else 1)
-        for name, column, r in zip(names, columns, validator.validate(facts, expectations))
+    # The facts are counts and flags of whole tables: GX may list the failing tables' names.
+    fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["table_name"]}
+    failing = [
+        {row["table_name"] for row in r.result.get("unexpected_index_list") or []}
+        for r in validator.validate(facts, expectations, fmt)
     ]
+    findings = {}
+    for table, (_, unique_text, timed) in found.items():
+        columns = [None, None, ", ".join(unique_text) or None, None, ", ".join(timed) or None]
+        findings[table] = [
+            Finding(table, f"grain_{name}", column, passed=table not in bad, failing=int(table in bad))
+            for name, column, bad in zip(_GRAIN_RULES, columns, failing)
+        ]
+    return findings
 
 
 def _measures(df: pd.DataFrame, rules: Rules) -> list[str]:
@@ -557,63 +623,98 @@ def _dimensions(df: pd.DataFrame, rules: Rules) -> list[str]:
     return [c for c in df.columns if c not in excluded]
 
 
-def _secrecy_findings(validator: _Validator, table: str, df: pd.DataFrame, rules: Rules, k: int) -> list[Finding]:
+def _pooled(validator: _Validator, parts: dict, expectation) -> dict:
+    """Each part (a column's values, or some of them) checked by ``expectation(column)``, as
+    (passed, failing values): all parts validated at once as one column, and each part alone
+    only when that fails."""
+    if not parts:
+        return {}
+    everything = pd.concat(list(parts.values()), ignore_index=True).to_frame("values")
+    if validator.validate(everything, [expectation("values")])[0].success:
+        return {key: (True, 0) for key in parts}
+    outcome = {}
+    for key, values in parts.items():
+        result = validator.validate(values.to_frame("values"), [expectation("values")])[0]
+        outcome[key] = (bool(result.success), int(result.result.get("unexpected_count") or 0))
+    return outcome
+
+
+def _secrecy_findings(
+    validator: _Validator, frames: dict[str, pd.DataFrame], rules: Rules, k: int
+) -> dict[str, list[Finding]]:
+    """Cells below k, values left in suppressed cells, rates of suppressed denominators and
+    lines with one suppressed cell. The cells of every table are pooled into one validation
+    per rule; a rule that fails there is validated again column by column."""
     gx = validator.gx
-    population = [c for c in rules.population_columns if c in df.columns]
     flag = rules.suppression_flag
-    if not population or flag not in df.columns:
-        return []  # the grain rules already fail this table
-    income = any(c in df.columns for c in rules.income_category_columns)
-    k_table = max(k, rules.income_min_cell_size) if income else k
-    measures = _measures(df, rules)
-    expectations, names = [], []
-    for column in population:
-        expectations.append(gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=k_table))
-        names.append(("cell_below_k", column))
-    for column in measures:
-        # A suppressed row publishes nothing: no population, no amount, no rate.
-        expectations.append(
-            gx.expectations.ExpectColumnValuesToBeNull(
-                column=column, row_condition=f"{flag}==True", condition_parser="pandas"
-            )
-        )
-        names.append(("value_in_suppressed_cell", column))
-    findings = [
-        Finding(table, rule, column, passed=bool(r.success), failing=int(r.result.get("unexpected_count") or 0))
-        for (rule, column), r in zip(names, validator.validate(df, expectations))
-    ]
-    for rule in rules.denominator_rows:
-        if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
-            leaking = published_rates_of_suppressed_denominators(df, rule, rules)
-            facts = pd.DataFrame({"groups": [leaking]})
-            result = validator.validate(
-                facts, [gx.expectations.ExpectColumnValuesToBeBetween(column="groups", max_value=0)]
-            )
-            findings.append(
-                Finding(
-                    table,
-                    "rate_of_suppressed_denominator",
-                    rule["column"],
-                    passed=bool(result[0].success),
-                    failing=leaking,
-                )
-            )
-    lone = lone_suppressed_lines(df, rules)
-    if lone:
-        facts = pd.DataFrame({"dimension": list(lone), "lone_lines": list(lone.values())})
+    # (table, rule, column) in each table's order of findings; tables without a population
+    # column or a suppression flag already fail the grain rules.
+    checks: list[tuple[str, str, str]] = []
+    below_k: dict[tuple[str, str], pd.Series] = {}  # cell's population minus its table's k
+    left: dict[tuple[str, str], pd.Series] = {}  # a measure's values in suppressed rows
+    for table, df in frames.items():
+        population = [c for c in rules.population_columns if c in df.columns]
+        if not population or flag not in df.columns:
+            continue
+        income = any(c in df.columns for c in rules.income_category_columns)
+        k_table = max(k, rules.income_min_cell_size) if income else k
+        for column in population:
+            checks.append((table, "cell_below_k", column))
+            # A population that is not a number is left as it is, and fails the comparison.
+            numeric = pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column])
+            below_k[table, column] = df[column] - k_table if numeric else df[column]
+        suppressed = df[flag].fillna(False).astype(bool)
+        for column in _measures(df, rules):
+            # A suppressed row publishes nothing: no population, no amount, no rate.
+            checks.append((table, "value_in_suppressed_cell", column))
+            left[table, column] = df.loc[suppressed, column]
+    found = {
+        **{
+            (table, "cell_below_k", column): outcome
+            for (table, column), outcome in _pooled(
+                validator, below_k, lambda c: gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0)
+            ).items()
+        },
+        **{
+            (table, "value_in_suppressed_cell", column): outcome
+            for (table, column), outcome in _pooled(
+                validator, left, lambda c: gx.expectations.ExpectColumnValuesToBeNull(column=c)
+            ).items()
+        },
+    }
+    findings: dict[str, list[Finding]] = {t: [] for t in frames}
+    for table, rule, column in checks:
+        findings[table].append(Finding(table, rule, column, *found[table, rule, column]))
+    # Lines recomputable from a total, and rates of suppressed denominators: a count per table
+    # and dimension or rate column, validated together.
+    facts = []
+    for table, df in frames.items():
+        if not any(c in df.columns for c in rules.population_columns) or flag not in df.columns:
+            continue
+        for rule in rules.denominator_rows:
+            if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
+                groups = published_rates_of_suppressed_denominators(df, rule, rules)
+                facts.append((table, "rate_of_suppressed_denominator", rule["column"], groups))
+        lone = lone_suppressed_lines(df, rules)
+        facts += [(table, "recomputable_suppressed_cell", d, n) for d, n in lone.items()]
+        if not lone:
+            # No total dimension: nothing can be recomputed from a total.
+            facts.append((table, "recomputable_suppressed_cell", None, 0))
+    counted = pd.DataFrame(facts, columns=["table_name", "rule", "column_name", "n"])
+    failing = set()
+    if len(counted):
+        # Counts of groups and lines, and the names of tables and dimensions: no value of a cell.
         result = validator.validate(
-            facts,
-            [gx.expectations.ExpectColumnValuesToBeBetween(column="lone_lines", max_value=0)],
-            {"result_format": "COMPLETE", "unexpected_index_column_names": ["dimension"]},
+            counted,
+            [gx.expectations.ExpectColumnValuesToBeBetween(column="n", max_value=0)],
+            {"result_format": "COMPLETE", "unexpected_index_column_names": ["table_name", "rule", "column_name"]},
         )[0]
-        failing = {row["dimension"] for row in result.result.get("unexpected_index_list") or []}
-        findings += [
-            Finding(table, "recomputable_suppressed_cell", d, passed=d not in failing, failing=n)
-            for d, n in lone.items()
-        ]
-    else:
-        # No total dimension: nothing can be recomputed from a total.
-        findings.append(Finding(table, "recomputable_suppressed_cell", None, passed=True))
+        failing = {
+            (row["table_name"], row["rule"], row["column_name"])
+            for row in result.result.get("unexpected_index_list") or []
+        }
+    for table, rule, column, n in facts:
+        findings[table].append(Finding(table, rule, column, passed=(table, rule, column) not in failing, failing=n))
     return findings
 
 

@@ -159,6 +159,37 @@ def test_each_leak_fails_its_rule_without_copying_the_value(conn, rule, sql, val
         assert all(value not in f.message for f in report.findings)
 
 
+def test_a_rule_checked_over_every_table_at_once_still_names_each_failing_column_and_counts(conn):
+    """The guard validates each rule once over all tables pooled, then again column by column
+    where it failed: the findings say which table and column, with their own counts."""
+    conn.execute(
+        f"create table marts.mart_leak as select *, 'x' || coalesce(n_persons, 0) || '@exemple.fr' as contact, "
+        f"'aucun' as libelle from ({CLEAN})"
+    )
+    conn.execute(
+        "create table marts.mart_late as select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed"
+    )
+    conn.execute(
+        f"create table marts.mart_small as select * replace "
+        f"(case when n_persons = 12 then 3 when departement = '92' then 0 else n_persons end as n_persons, "
+        f"case when departement = '93' then 1.0 else revenue_eur end as revenue_eur) from ({CLEAN})"
+    )
+    report = guard(conn)
+    failures = {(f.table, f.rule, f.column): f.failing for f in report.failures}
+    # Four distinct addresses (n_persons 40, 20, 12 and 0 for the suppressed rows).
+    assert failures.pop(("mart_leak", "email_values", "contact")) == 4
+    # Two cells of 3 persons, and a suppressed one showing 0 persons and an amount.
+    assert failures == {
+        ("mart_late", "grain_time_of_day", "seen_at"): 1,
+        ("mart_small", "cell_below_k", "n_persons"): 3,
+        ("mart_small", "value_in_suppressed_cell", "n_persons"): 1,
+        ("mart_small", "value_in_suppressed_cell", "revenue_eur"): 1,
+    }, report.summary()
+    passed = {(f.table, f.rule, f.column) for f in report.findings if f.passed}
+    assert {("mart_leak", "email_values", "libelle"), ("mart_clean", "email_values", "departement")} <= passed
+    assert {("mart_leak", "grain_time_of_day", None), ("mart_clean", "grain_time_of_day", None)} <= passed
+
+
 def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path):
     rules_file = tmp_path / "rules.yml"
     from expectations.guard import RULES_FILE
