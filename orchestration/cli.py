@@ -130,15 +130,19 @@ def _dagster_home() -> None:
         _progress(f"Dagster instance settings added to {home / 'dagster.yaml'}: {', '.join(added)}.")
 
 
-def run_nightly(full_refresh: bool = False) -> int:
-    """Run the nightly job once, in process; returns the exit code."""
+def _require_key() -> None:
     from orchestration.lib.pseudonymisation import PseudonymisationKeyError, load_key
 
-    settings = _settings()
     try:
         load_key()
     except PseudonymisationKeyError as exc:
         _fail(str(exc))
+
+
+def run_nightly(full_refresh: bool = False) -> int:
+    """Run the nightly job once, in process; returns the exit code."""
+    settings = _settings()
+    _require_key()
     os.environ.update(settings.as_environment())
     _dagster_home()
     ensure_dbt_manifest()
@@ -261,6 +265,8 @@ def dev() -> None:
 @main.command()
 def daemon() -> None:
     """Dagster's daemon: the 02:00 schedule, the run queue and run monitoring (for a server)."""
+    # Refused now rather than at 02:00: every run it launches needs the key.
+    _require_key()
     _exec_dagster("dagster-daemon", "run")
 
 

@@ -117,3 +117,12 @@ def test_the_daemon_runs_one_night_at_a_time_and_stops_a_hung_one(source_copy, t
     assert config["run_monitoring"] == {"enabled": True, "poll_interval_seconds": 1}
     assert config["run_queue"] == {"max_concurrent_runs": 1}
     assert config["telemetry"] == {"enabled": False}
+
+
+def test_the_daemon_refuses_to_start_without_the_key(tmp_path):
+    """Refused when it starts, rather than at 02:00 in every run it would launch."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    done = subprocess.run([str(BIN / "mgreen"), "daemon"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "MGREEN_PSEUDONYMISATION_KEY" in done.stderr and "refuses to start" in done.stderr
+    assert not (tmp_path / "dagster").exists()
