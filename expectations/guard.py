@@ -652,6 +652,9 @@ def _secrecy_findings(
     checks: list[tuple[str, str, str]] = []
     below_k: dict[tuple[str, str], pd.Series] = {}  # cell's population minus its table's k
     left: dict[tuple[str, str], pd.Series] = {}  # a measure's values in suppressed rows
+    # Rates of suppressed denominators and lines recomputable from a total: (table, rule,
+    # rate column or dimension, count of groups or lines).
+    facts: list[tuple[str, str, str | None, int]] = []
     for table, df in frames.items():
         population = [c for c in rules.population_columns if c in df.columns]
         if not population or flag not in df.columns:
@@ -668,6 +671,15 @@ def _secrecy_findings(
             # A suppressed row publishes nothing: no population, no amount, no rate.
             checks.append((table, "value_in_suppressed_cell", column))
             left[table, column] = df.loc[suppressed, column]
+        for rule in rules.denominator_rows:
+            if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
+                groups = published_rates_of_suppressed_denominators(df, rule, rules)
+                facts.append((table, "rate_of_suppressed_denominator", rule["column"], groups))
+        lone = lone_suppressed_lines(df, rules)
+        facts += [(table, "recomputable_suppressed_cell", d, n) for d, n in lone.items()]
+        if not lone:
+            # No total dimension: nothing can be recomputed from a total.
+            facts.append((table, "recomputable_suppressed_cell", None, 0))
     found = {
         **{
             (table, "cell_below_k", column): outcome
@@ -685,21 +697,6 @@ def _secrecy_findings(
     findings: dict[str, list[Finding]] = {t: [] for t in frames}
     for table, rule, column in checks:
         findings[table].append(Finding(table, rule, column, *found[table, rule, column]))
-    # Lines recomputable from a total, and rates of suppressed denominators: a count per table
-    # and dimension or rate column, validated together.
-    facts = []
-    for table, df in frames.items():
-        if not any(c in df.columns for c in rules.population_columns) or flag not in df.columns:
-            continue
-        for rule in rules.denominator_rows:
-            if rule["column"] in df.columns and all(c in df.columns for c in rule["row"]):
-                groups = published_rates_of_suppressed_denominators(df, rule, rules)
-                facts.append((table, "rate_of_suppressed_denominator", rule["column"], groups))
-        lone = lone_suppressed_lines(df, rules)
-        facts += [(table, "recomputable_suppressed_cell", d, n) for d, n in lone.items()]
-        if not lone:
-            # No total dimension: nothing can be recomputed from a total.
-            facts.append((table, "recomputable_suppressed_cell", None, 0))
     counted = pd.DataFrame(facts, columns=["table_name", "rule", "column_name", "n"])
     failing = set()
     if len(counted):
