@@ -458,6 +458,8 @@ def test_a_leaking_mart_stops_publication_and_keeps_the_old_file(published_place
     done = _mgreen("run", env=env)
     assert done.returncode == 1, done.stderr[-3000:]
     assert "mart_contact_emails" in done.stderr and "email" in done.stderr
+    # The console has the steps and checks at INFO (the job's default), not every DEBUG event.
+    assert " - INFO - nightly - " in done.stderr and " - DEBUG - " not in done.stdout + done.stderr
     assert place.published.read_bytes() == before
     # The offending values are not printed.
     sample = table_rows(place.warehouse, "select lower(email) from raw.contacts where email like '%@%' limit 50")
