@@ -4,8 +4,8 @@ Each test recomputes one mart's measures from the CRM's tables by METRICS.md's d
 compares every cell the mart publishes (suppressed cells carry no figure). A month the mart
 leaves out, because retention has cut into it, is simply not compared; a published month must
 be whole. The monthly totals of orders also have an oracle in test_nightly.py, on the default k;
-here they are compared broken down. Not compared here: the aid dossiers mart, which broken down by income category (11 persons per cell) publishes no cell at
-all from a CRM of 1,500 contacts, and the monthly web funnel by source and device.
+here they are compared broken down. Not compared here: the aid dossiers mart, which broken down
+by income category (11 persons per cell) publishes no cell at all from a CRM of 1,500 contacts.
 """
 
 import json
@@ -30,6 +30,7 @@ INVOICE_STATUSES = {"emise", "payee", "partiellement_payee", "en_retard", "annul
 REQUEST_KINDS = {"contact", "devis", "rendez_vous"}
 FORMS = ("simulation", "devis", "contact", "rendez_vous")
 ILE_DE_FRANCE = {"75", "77", "78", "91", "92", "93", "94", "95"}
+DEVICES = {"mobile", "desktop", "tablet"}
 
 
 @pytest.fixture(scope="module")
@@ -399,11 +400,11 @@ def test_orders_by_departement_category_and_channel_equal_the_crm(crm, person_of
     assert compare(expected, whole, keys, ["n_persons", "n_orders_cancelled"]) >= 100
 
 
-def test_web_funnel_by_day_equals_the_log_files(place, crm, published):
-    """METRICS.md, web funnel: sessions per day (Paris), those with a submitted form, and by
-    form, read from the log files with Python's json. A line that is not a session (broken, no
-    id or start) is not one; a session written on two days' files (it crossed midnight) is one;
-    the sessions of persons whose erasure the CRM executed are forgotten."""
+@pytest.fixture(scope="module")
+def log_sessions(place, crm) -> list[dict]:
+    """The sessions of the log files, read with Python's json. A line that is not a session
+    (broken, no id or start) is not one; a session written on two days' files (it crossed
+    midnight) is one; the sessions of persons whose erasure the CRM executed are forgotten."""
     erased = set(
         crm("select contact_id from privacy_requests where kind = 'effacement' and completed_at is not null").contact_id
     )
@@ -416,7 +417,13 @@ def test_web_funnel_by_day_equals_the_log_files(place, crm, published):
                 continue
             if isinstance(record, dict) and record.get("session_id") and record.get("started_at"):
                 sessions[record["session_id"]] = record
-    kept = [s for s in sessions.values() if s.get("contact_id") not in erased]
+    return [s for s in sessions.values() if s.get("contact_id") not in erased]
+
+
+def test_web_funnel_by_day_equals_the_log_files(log_sessions, published):
+    """METRICS.md, web funnel: sessions per day (Paris), those with a submitted form, and by
+    form."""
+    kept = log_sessions
     frame = pd.DataFrame(
         {
             "session_date": paris_time(pd.Series([s["started_at"] for s in kept])).dt.normalize(),
@@ -443,3 +450,42 @@ def test_web_funnel_by_day_equals_the_log_files(place, crm, published):
     cells = published("select * from mart_web_funnel_daily where not is_suppressed")
     cells["session_date"] = pd.to_datetime(cells.session_date)
     assert compare(expected, cells, ["session_date", "step"], ["n_sessions"]) >= 50
+
+
+def test_web_funnel_by_source_and_device_equals_the_log_files(log_sessions, published):
+    """METRICS.md, web funnel by `utm_source` and `device`, per month (Paris): a session without
+    a source came direct, an undocumented source or device is 'inconnu'; each step's share is of
+    the sessions of its month, source and device."""
+    sources = set(yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["web_sources"])
+
+    def source(value):
+        return value if isinstance(value, str) and value.strip(" ") else "direct"
+
+    frame = pd.DataFrame(
+        {
+            "session_month": paris_month(pd.Series([s["started_at"] for s in log_sessions])),
+            "utm_source": code(pd.Series([source(s.get("utm_source")) for s in log_sessions]), sources | {"direct"}),
+            "device": code(pd.Series([s.get("device") for s in log_sessions], dtype=object), DEVICES).fillna("inconnu"),
+            "form": code(pd.Series([s.get("form") for s in log_sessions], dtype=object), set(FORMS)),
+        }
+    )
+    steps = pd.concat(
+        [
+            frame.assign(step="sessions"),
+            frame[frame.form.notna()].assign(step="avec_formulaire"),
+            frame[frame.form.notna()].assign(step=lambda d: d.form),
+        ]
+    )
+    counts = []
+    for dims in (["utm_source", "device"], ["utm_source"], ["device"], []):
+        grouped = steps.groupby(["session_month", "step", *dims]).size().rename("n_sessions").reset_index()
+        counts.append(grouped.assign(**{d: "Tous" for d in {"utm_source", "device"} - set(dims)}))
+    expected = pd.concat(counts)
+    keys = ["session_month", "utm_source", "device"]
+    totals = expected[expected.step == "sessions"][keys + ["n_sessions"]].rename(
+        columns={"n_sessions": "n_sessions_total"}
+    )
+    expected = expected.merge(totals, on=keys).assign(share_of_sessions=lambda d: d.n_sessions / d.n_sessions_total)
+    cells = published("select * from mart_web_funnel_by_source_monthly where not is_suppressed")
+    measures = ["n_sessions", "n_sessions_total", "share_of_sessions"]
+    assert compare(expected, cells, [*keys, "step"], measures) >= 100
