@@ -115,7 +115,7 @@ def test_the_daemon_runs_one_night_at_a_time_and_stops_a_hung_one(source_copy, t
     # mgreen added what the operator's file lacked, and kept the rest.
     config = yaml.safe_load((home / "dagster.yaml").read_text())
     assert config["run_monitoring"] == {"enabled": True, "poll_interval_seconds": 1}
-    assert config["run_queue"] == {"max_concurrent_runs": 1}
+    assert config["concurrency"] == {"runs": {"max_concurrent_runs": 1}}
     assert config["telemetry"] == {"enabled": False}
 
 
