@@ -7,7 +7,7 @@ MANIFEST := dbt_project/target/manifest.json
 # The benchmarks time the one-day run this many times from the same state (median and range).
 BENCH_REPEAT ?= 3
 
-.PHONY: demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
+.PHONY: install demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -20,6 +20,8 @@ $(INSTALLED): pyproject.toml requirements.lock
 $(MANIFEST): $(INSTALLED) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 	touch $(MANIFEST)
+
+install: $(MANIFEST)  ## the virtual environment and dbt's manifest, running nothing (a server's install)
 
 demo: $(MANIFEST)  ## demo key, demo CRM, one nightly run, then the dashboards on http://localhost:8501
 	$(BIN)/mgreen demo
