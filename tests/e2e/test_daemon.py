@@ -33,33 +33,18 @@ def launch(env: dict, tags: dict | None = None) -> None:
 
 
 def run_records(home: Path) -> list:
+    """The instance's runs, oldest first."""
     from dagster import DagsterInstance
 
-    saved = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with DagsterInstance.get() as instance:
-            return list(reversed(instance.get_run_records()))  # oldest first
-    finally:
-        if saved is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = saved
+    with DagsterInstance.from_config(str(home)) as instance:
+        return list(reversed(instance.get_run_records()))
 
 
 def run_messages(home: Path, run_id: str) -> list[str]:
     from dagster import DagsterInstance
 
-    saved = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with DagsterInstance.get() as instance:
-            return [e.dagster_event.message or "" for e in instance.all_logs(run_id) if e.dagster_event]
-    finally:
-        if saved is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = saved
+    with DagsterInstance.from_config(str(home)) as instance:
+        return [e.dagster_event.message or "" for e in instance.all_logs(run_id) if e.dagster_event]
 
 
 def test_the_daemon_runs_one_night_at_a_time_and_stops_a_hung_one(source_copy, tmp_path):

@@ -13,6 +13,9 @@ a dbt unit test at the ceilings' edges (income_category_at_the_threshold_edges).
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import cache
 
 import duckdb
 import numpy as np
@@ -46,38 +49,63 @@ def place(tmp_path_factory, generated_source):
     return published_copy(tmp_path_factory.mktemp("k2"), generated_source, k=2)
 
 
-@pytest.fixture(scope="module")
-def source(place):
-    conn = sqlite3.connect(place.sqlite)
-    yield conn
-    conn.close()
+@dataclasses.dataclass
+class Readers:
+    """What the oracles read from a published place: the CRM and the published file (SQL to a
+    DataFrame), and each contact's person, resolved once in Python (test_nightly.crm_persons);
+    a contact the CRM does not know (an order's orphan contact id) is its own person."""
+
+    crm: Callable[[str], pd.DataFrame]
+    published: Callable[[str], pd.DataFrame]
+    person_of: Callable[[pd.Series], list[str]]
 
 
-@pytest.fixture(scope="module")
-def crm(source):
-    return lambda sql: pd.read_sql_query(sql, source)
-
-
-@pytest.fixture(scope="module")
-def person_of(source):
-    """Each contact's person, resolved once in Python (test_nightly.crm_persons); a contact the
-    CRM does not know (an order's orphan contact id) is its own person."""
+@contextmanager
+def readers(place):
+    source = sqlite3.connect(place.sqlite)
+    published = duckdb.connect(str(place.published), read_only=True)
     person = crm_persons(source)
-    return lambda contact_ids: [person.get(c, f"orphan:{c}") for c in contact_ids]
+    try:
+        yield Readers(
+            crm=lambda sql: pd.read_sql_query(sql, source),
+            published=lambda sql: published.execute(sql).df(),
+            person_of=lambda contact_ids: [person.get(c, f"orphan:{c}") for c in contact_ids],
+        )
+    finally:
+        published.close()
+        source.close()
+
+
+def time_of_run(published) -> pd.Timestamp:
+    """When the run computed its figures, in UTC as the CRM's times (its publication, seconds
+    later, stands for it)."""
+    return pd.Timestamp(published("select published_at from publication").published_at.iloc[0])
 
 
 @pytest.fixture(scope="module")
-def published(place):
-    conn = duckdb.connect(str(place.published), read_only=True)
-    yield lambda sql: conn.execute(sql).df()
-    conn.close()
+def read(place):
+    with readers(place) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def crm(read):
+    return read.crm
+
+
+@pytest.fixture(scope="module")
+def person_of(read):
+    return read.person_of
+
+
+@pytest.fixture(scope="module")
+def published(read):
+    return read.published
 
 
 @pytest.fixture(scope="module")
 def run_at(published) -> pd.Timestamp:
-    """When the run computed its figures, in UTC as the CRM's times (its publication, seconds
-    later, stands for it)."""
-    return pd.Timestamp(published("select published_at from publication").published_at.iloc[0])
+    return time_of_run(published)
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +114,15 @@ def run_paris(run_at) -> pd.Timestamp:
 
 
 @pytest.fixture(scope="module")
-def run_month(run_paris) -> pd.Timestamp:
+def run_month(run_at) -> pd.Timestamp:
     """The run's month in Paris: the marts count nothing dated after it."""
-    return run_paris.to_period("M").to_timestamp()
+    return paris_month(pd.Series([run_at])).iloc[0]
+
+
+@cache
+def dbt_var(name: str) -> list[str]:
+    """A list the dbt project declares (its documented codes), as the models read it."""
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 
 
 def paris_time(column: pd.Series) -> pd.Series:
@@ -366,7 +400,7 @@ def test_orders_by_departement_category_and_channel_equal_the_crm(crm, person_of
     orders = orders[orders.order_month <= run_month]
     channel = first_contacts.set_index("person").acquisition_channel
     orders["acquisition_channel"] = orders.person.map(channel).fillna("inconnu")
-    categories = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["product_categories"]
+    categories = dbt_var("product_categories")
     lines = crm(
         "select o.order_id, p.product_code, p.category from orders o "
         "join quote_lines l on l.quote_id = o.quote_id left join products p on p.product_code = l.product_code"
@@ -462,7 +496,7 @@ def test_web_funnel_by_source_and_device_equals_the_log_files(log_sessions, publ
     """METRICS.md, web funnel by `utm_source` and `device`, per month (Paris): a session without
     a source came direct, an undocumented source or device is 'inconnu'; each step's share is of
     the sessions of its month, source and device."""
-    sources = set(yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["web_sources"])
+    sources = set(dbt_var("web_sources"))
 
     def source(value):
         return value if isinstance(value, str) and value.strip(" ") else "direct"
@@ -504,26 +538,22 @@ def larger(tmp_path_factory):
     place = make_place(tmp_path_factory.mktemp("larger"))
     generate(dataclasses.replace(SMALL, contacts=20_000, web_log_days=7), place.source_url, place.web_dir)
     run_in_place(place)
-    conn = sqlite3.connect(place.sqlite)
-    published = duckdb.connect(str(place.published), read_only=True)
-    yield (lambda sql: pd.read_sql_query(sql, conn)), (lambda sql: published.execute(sql).df()), crm_persons(conn)
-    published.close()
-    conn.close()
+    with readers(place) as found:
+        yield found
 
 
 def test_aid_dossiers_of_all_income_categories_equal_the_crm(larger):
     """METRICS.md, aids: dossiers by scheme and month of submission (Paris): submitted, granted
     (accordée or versée), refused, paid; amounts requested, and granted over granted dossiers;
     median days from submission to decision (calendar days, over decided dossiers)."""
-    crm, published, person = larger
-    run_month = pd.Timestamp(published("select published_at from publication").published_at.iloc[0])
-    run_month = paris_month(pd.Series([run_month])).iloc[0]
+    crm, published = larger.crm, larger.published
+    run_month = paris_month(pd.Series([time_of_run(published)])).iloc[0]
     dossiers = crm(
         "select application_id, contact_id, scheme, status, requested_eur, granted_eur, submitted_at, decided_at "
         "from aid_applications where submitted_at is not null"
     )
     dossiers = dossiers.assign(
-        person=[person.get(c, f"orphan:{c}") for c in dossiers.contact_id],
+        person=larger.person_of(dossiers.contact_id),
         submitted_month=paris_month(dossiers.submitted_at),
         aid_scheme=code(dossiers.scheme, AID_SCHEMES),
         status=code(dossiers.status, AID_STATUSES),
