@@ -10,8 +10,9 @@ Rule families (DESIGN.md decision 5, issue "privacy guard"):
 - ``column_names``: column names that look like identifiers (a suite on the catalogue);
 - ``value_patterns``: values that look like emails, phones, IBANs, IPs, numéros fiscaux,
   street addresses, hex digests (a suite per table);
-- ``raw_identifiers``: values equal to an identifier present in raw, compared through a
-  keyed hash set whose key is drawn for the run and never stored;
+- ``raw_identifiers``: values equal to an identifier present in raw (the raw identifiers
+  streamed through a join with the candidates; what a pass learnt is kept as keyed digests of
+  the candidates, under a key drawn for the process and never stored);
 - ``grain``: a population column and a suppression flag, no all-distinct text column, fewer
   rows than persons;
 - ``secrecy``: no published population below k (11 for income-category breakdowns), no value
@@ -216,17 +217,20 @@ def _pads(key: bytes) -> dict[str, bytes]:
 
 
 class IdentifierSet:
-    """Keyed hashes of the raw identifiers, in a temporary DuckDB table of this connection.
+    """Which values equal an identifier present in raw, after normalisation (counts only).
 
-    The key is drawn for the process and never stored; the set can only answer membership.
-    Digests are HMAC-SHA256 truncated to 128 bits (collisions: negligible for a few million
-    values). Building the set over millions of raw values costs seconds, so the digests are
-    kept in this process for the raw state they were built from (the warehouse check and the
-    published-file check of one run share them).
+    A pass joins the normalised raw identifiers to its candidates, the distinct values of the
+    tables it checks: DuckDB builds its hash table on the candidates (a few thousand values) and
+    streams the millions of raw values through it, so the raw identifiers are neither copied
+    nor hashed. What a pass learnt is kept in this process for the raw state it was computed
+    on, as keyed digests of the candidates (HMAC-SHA256 truncated to 128 bits, under a key drawn
+    for the process and never stored): the published file's pass, whose values are the marts'
+    values, reads the raw identifiers again only for values the first pass did not see.
     """
 
-    TABLE = "_guard_identifier_hashes"
-    _cache: dict[tuple, pa.Table] = {}
+    CANDIDATES = "_guard_candidates"
+    # raw state -> {keyed digest of a normalised candidate: equal to a raw identifier}
+    _known: dict[tuple, dict[bytes, bool]] = {}
     _pads = _pads(secrets.token_bytes(32))
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules):
@@ -245,19 +249,16 @@ class IdentifierSet:
             if {(table, first), (table, last)} <= raw_columns
         ]
         state = self._raw_state()
-        cached = self._cache.get(state)
-        if cached is None:
-            self._build()
-            self._cache.clear()
-            self._cache[state] = conn.sql(f"select h from {self.TABLE}").to_arrow_table()
-        else:
-            conn.register("_guard_cached_hashes", cached)
-            conn.execute(f"create or replace temp table {self.TABLE} as select h from _guard_cached_hashes")
-            conn.unregister("_guard_cached_hashes")
+        if state not in self._known:
+            self._known.clear()
+            self._known[state] = {}
+        self.known = self._known[state]
+        # Passes over the raw identifiers this instance made.
+        self.raw_scans = 0
 
     def _raw_state(self) -> tuple:
         """A fingerprint of the raw identifiers (a fast non-cryptographic hash of every value):
-        the cached digests are reused only for exactly the same identifiers."""
+        what was learnt is reused only for exactly the same identifiers."""
         parts = [
             f"select '{table}.{column}', count({column}), sum(hash({column})) from raw.{table}"
             for table, column, _ in self.columns
@@ -271,7 +272,8 @@ class IdentifierSet:
         database = self.conn.execute("select current_database()").fetchall()[0][0]
         return database, tuple(sorted((str(a), int(b), int(c or 0)) for a, b, c in rows))
 
-    def _build(self) -> None:
+    def _raw_normalised(self) -> str:
+        """Every raw identifier, normalised and tagged like the candidates (one query)."""
         selects = []
         for table, column, kind in self.columns:
             norm = _PHONE_NORM.format(v=column) if kind == "phone" else _GENERAL_NORM.format(v=column)
@@ -281,17 +283,7 @@ class IdentifierSet:
             for a, b in ((first, last), (last, first)):
                 expr = _GENERAL_NORM.format(v=f"{a} || {b}")
                 selects.append(f"select 'g:' || {expr} from raw.{table} where {a} is not null and {b} is not null")
-        body = " union all ".join(selects) if selects else "select null::varchar as v where false"
-        # Materialised: DuckDB would push the filter below into every branch and evaluate each
-        # normalisation (regular expressions over millions of values) three times instead of
-        # once (5.4 s instead of 3.1 s at tier L). Distinct values only are hashed.
-        self.conn.execute(
-            f"create or replace temp table {self.TABLE} as "
-            f"with normalised as materialized ({body}) "
-            f"select {_keyed_digest_sql('v')} as h "
-            f"from (select distinct v from normalised where v is not null and length(v) > 4)",
-            self.params,
-        )
+        return " union all ".join(selects) if selects else "select null::varchar as v where false"
 
     @staticmethod
     def _identifier_columns(raw_columns: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
@@ -310,40 +302,79 @@ class IdentifierSet:
             found.append(("web_sessions", "ip", "ip"))
         return found
 
-    def matches(self, relation: str, columns: list[str]) -> dict[str, int]:
-        """Per column, how many distinct values of ``relation`` equal a raw identifier (counts only).
+    def matches(self, columns: dict[str, tuple[str, list[str]]]) -> dict[str, dict[str, int]]:
+        """Per table and column, how many distinct values equal a raw identifier.
 
-        One query: distinct (column, value) candidates, each hashed under both normalisations,
-        joined to the digests. An inner join, so that DuckDB builds its hash table on the few
-        candidates and streams the millions of digests (``in (subquery)`` built a table of
-        every digest, twice, for each mart: 2.6 s per pass over the marts at tier L, now 0.3 s).
+        ``columns``: table -> (relation, its columns to check). Each candidate is normalised
+        both ways (general, phone); those the process has not yet compared with this raw state
+        are compared in one pass over the raw identifiers.
         """
-        if not columns:
-            return {}
-        candidates = " union all ".join(
-            f'select \'{c}\' as column_name, cast("{c}" as varchar) as value from {relation} where "{c}" is not null'
-            for c in columns
+        checked = {table: cols for table, (_, cols) in columns.items() if cols}
+        if not checked:
+            return {table: {} for table in columns}
+        values = " union all ".join(
+            f"select '{table}' as table_name, '{c}' as column_name, cast(\"{c}\" as varchar) as value "
+            f'from {columns[table][0]} where "{c}" is not null'
+            for table, cols in checked.items()
+            for c in cols
         )
-        general = _keyed_digest_sql("'g:' || " + _GENERAL_NORM.format(v="value"))
-        phone = _keyed_digest_sql("'p:' || " + _PHONE_NORM.format(v="value"))
-        rows = self.conn.execute(
+        general = "'g:' || " + _GENERAL_NORM.format(v="value")
+        phone = "'p:' || " + _PHONE_NORM.format(v="value")
+        self.conn.execute(
             f"""
-            with candidates as (select distinct column_name, value from ({candidates})),
-            probes as (
-                select column_name, value, {general} as h from candidates
+            create or replace temp table {self.CANDIDATES} as
+            with candidates as (select distinct table_name, column_name, value from ({values})),
+            normalised as (
+                select table_name, column_name, value, {general} as v from candidates
                 union all
-                select column_name, value, {phone} as h from candidates
+                select table_name, column_name, value, {phone} as v from candidates
             )
-            select column_name, count(distinct value) from probes join {self.TABLE} using (h)
-            group by column_name
+            select table_name, column_name, value, v, {_keyed_digest_sql("v")} as h
+            from normalised where v is not null and length(v) > 4
             """,
             self.params,
-        ).fetchall()
-        found = dict(rows)
-        return {c: int(found.get(c, 0)) for c in columns}
+        )
+        digests = [r[0] for r in self.conn.execute(f"select distinct h from {self.CANDIDATES}").fetchall()]
+        unseen = [h for h in digests if h not in self.known]
+        if unseen:
+            self._compare_with_raw(unseen)
+        found = pa.table({"h": pa.array([h for h in digests if self.known[h]], pa.binary())})
+        self.conn.register("_guard_found", found)
+        try:
+            rows = self.conn.execute(
+                f"select table_name, column_name, count(distinct value) from {self.CANDIDATES} "
+                f"where h in (select h from _guard_found) group by all"
+            ).fetchall()
+        finally:
+            self.conn.unregister("_guard_found")
+            self.drop()
+        counts = {(t, c): int(n) for t, c, n in rows}
+        return {table: {c: counts.get((table, c), 0) for c in cols} for table, (_, cols) in columns.items()}
+
+    def _compare_with_raw(self, unseen: list[bytes]) -> None:
+        """One pass over the raw identifiers for the candidates not seen yet."""
+        self.conn.register("_guard_unseen", pa.table({"h": pa.array(unseen, pa.binary())}))
+        try:
+            equal = {
+                r[0]
+                for r in self.conn.execute(
+                    f"""
+                    with probes as (
+                        select distinct v, h from {self.CANDIDATES} where h in (select h from _guard_unseen)
+                    ),
+                    equal as (select distinct v from ({self._raw_normalised()}) where v in (select v from probes))
+                    select h from probes where v in (select v from equal)
+                    """
+                ).fetchall()
+            }
+        finally:
+            self.conn.unregister("_guard_unseen")
+        self.raw_scans += 1
+        for h in unseen:
+            self.known[h] = h in equal
 
     def drop(self) -> None:
-        self.conn.execute(f"drop table if exists {self.TABLE}")
+        self.conn.execute(f"drop table if exists {self.CANDIDATES}")
 
 
 # --------------------------------------------------------------------------- the guard
@@ -520,7 +551,7 @@ def _raw_identifier_findings(
         ]
         for table, df in frames.items()
     }
-    counts = {table: identifiers.matches(relations[table], columns) for table, columns in checked.items()}
+    counts = identifiers.matches({table: (relations[table], columns) for table, columns in checked.items()})
     facts = pd.DataFrame(
         [(table, c, counts[table][c]) for table, columns in checked.items() for c in columns],
         columns=["table_name", "column_name", "matches"],
