@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -176,14 +177,32 @@ class _Validator:
 
 
 _VALIDATOR: _Validator | None = None
+_VALIDATOR_LOCK = threading.Lock()
 
 
 def _validator() -> _Validator:
     """One GX context per process: creating it costs more than most validations."""
     global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = _Validator()
-    return _VALIDATOR
+    with _VALIDATOR_LOCK:
+        if _VALIDATOR is None:
+            _VALIDATOR = _Validator()
+        return _VALIDATOR
+
+
+def prepare_in_background() -> threading.Thread:
+    """Import Great Expectations and create the guard's context in a background thread (about
+    3 s, single-threaded), for a caller that is about to wait on something else; the guard
+    then finds them ready. An error there is left for the guard's own call to raise."""
+
+    def prepare() -> None:
+        try:
+            _validator()
+        except Exception:  # the guard creates the context again and raises it there
+            pass
+
+    thread = threading.Thread(target=prepare, name="guard-preparation", daemon=True)
+    thread.start()
+    return thread
 
 
 def _text_columns(df: pd.DataFrame) -> list[str]:

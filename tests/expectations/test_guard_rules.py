@@ -318,3 +318,29 @@ def test_a_phone_number_written_into_a_run_id_column_is_still_refused(warehouse,
     assert "publication.run_id: rule 'phone_values' FAILED" in str(exc.value)
     assert "06 12 34 56 78" not in str(exc.value)
     assert not published.exists()
+
+
+def test_the_guard_prepared_in_the_background_is_the_one_it_then_uses(monkeypatch):
+    """The dbt step prepares Great Expectations in a thread while dbt's process starts; the
+    guard then uses that very context, and a failure there is raised by the guard itself."""
+    from expectations import guard as module
+
+    monkeypatch.setattr(module, "_VALIDATOR", None)
+    created = []
+
+    class Failing:
+        def __init__(self):
+            created.append(self)
+            raise RuntimeError("GX context refused")
+
+    monkeypatch.setattr(module, "_Validator", Failing)
+    module.prepare_in_background().join(timeout=30)
+    assert len(created) == 1 and module._VALIDATOR is None
+    with pytest.raises(RuntimeError, match="GX context refused"):
+        module._validator()
+
+    monkeypatch.setattr(module, "_Validator", lambda: created.append("ready") or "ready")
+    thread = module.prepare_in_background()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert module._validator() == "ready" and created[-1] == "ready" and len(created) == 3

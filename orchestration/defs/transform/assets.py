@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from expectations.guard import prepare_in_background
 from orchestration.defs.ingestion.assets import COMPACTION_KEY
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.warehouse import writer_lock
@@ -76,6 +77,9 @@ def defs() -> dg.Definitions:
         os.environ.update(settings.as_environment())
         # Unit tests check the models' logic on fixtures: CI runs them (tests/dbt), not the nightly.
         args = ["build", "--exclude-resource-type", "unit_test"]
+        # dbt's child process spends its first seconds importing and parsing on one core, while
+        # this process waits: the guard's next step prepares Great Expectations meanwhile.
+        prepare_in_background()
         with writer_lock(settings.warehouse_path):
             yield from dbt.cli(args, context=context, target_path=settings.dbt_target_path).stream()
 
