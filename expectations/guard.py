@@ -10,9 +10,8 @@ Rule families (DESIGN.md decision 5, issue "privacy guard"):
 - ``column_names``: column names that look like identifiers (a suite on the catalogue);
 - ``value_patterns``: values that look like emails, phones, IBANs, IPs, numéros fiscaux,
   street addresses, hex digests (a suite per table);
-- ``raw_identifiers``: values equal to an identifier present in raw (the raw identifiers
-  streamed through a join with the candidates; what a pass learnt is kept as keyed digests of
-  the candidates, under a key drawn for the process and never stored);
+- ``raw_identifiers``: values equal to an identifier present in raw (the normalised raw
+  identifiers streamed through a join with the tables' distinct values; counts only);
 - ``grain``: a population column and a suppression flag, no all-distinct text column, fewer
   rows than persons;
 - ``secrecy``: no published population below k (11 for income-category breakdowns), no value
@@ -24,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import secrets
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,10 +30,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 import yaml
-
-from orchestration.lib.pseudonymisation import hmac_pads
 
 RULES_FILE = Path(__file__).with_name("rules.yml")
 # Tables of the published file that describe the publication rather than count anything.
@@ -213,7 +208,7 @@ def _integer_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if pd.api.types.is_integer_dtype(df[c])]
 
 
-# --------------------------------------------------------------------------- keyed identifiers
+# --------------------------------------------------------------------------- raw identifiers
 
 
 _GENERAL_NORM = "lower(regexp_replace({v}, '[^0-9A-Za-z@.]', '', 'g'))"
@@ -224,37 +219,17 @@ _PHONE_NORM = (
 )
 
 
-def _keyed_digest_sql(expression: str) -> str:
-    # HMAC-SHA256 computed by DuckDB from the key's inner and outer pads ($ipad, $opad),
-    # kept as its first 128 bits.
-    return f"unhex(left(sha256($opad || unhex(sha256($ipad || encode({expression})))), 32))"
-
-
-def _pads(key: bytes) -> dict[str, bytes]:
-    inner, outer = hmac_pads(key)
-    return {"ipad": inner, "opad": outer}
-
-
-class IdentifierSet:
+class RawIdentifiers:
     """Which values equal an identifier present in raw, after normalisation (counts only).
 
-    A pass joins the normalised raw identifiers to its candidates, the distinct values of the
-    tables it checks: DuckDB builds its hash table on the candidates (a few thousand values) and
-    streams the millions of raw values through it, so the raw identifiers are neither copied
-    nor hashed. What a pass learnt is kept in this process for the raw state it was computed
-    on, as keyed digests of the candidates (HMAC-SHA256 truncated to 128 bits, under a key drawn
-    for the process and never stored): the published file's pass, whose values are the marts'
-    values, reads the raw identifiers again only for values the first pass did not see.
+    One query per pass: the distinct values of every checked column (the candidates, a few
+    thousand) are normalised both ways (general, phone), and the normalised raw identifiers are
+    streamed through a join with them. DuckDB builds its hash table on the candidates, so the raw
+    identifiers are neither copied, nor hashed, nor kept; the query returns counts.
     """
-
-    CANDIDATES = "_guard_candidates"
-    # raw state -> {keyed digest of a normalised candidate: equal to a raw identifier}
-    _known: dict[tuple, dict[bytes, bool]] = {}
-    _pads = _pads(secrets.token_bytes(32))
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules):
         self.conn = conn
-        self.params = self._pads
         raw_columns = {
             tuple(r)
             for r in conn.execute(
@@ -267,29 +242,6 @@ class IdentifierSet:
             for table, first, last in rules.full_names_from
             if {(table, first), (table, last)} <= raw_columns
         ]
-        state = self._raw_state()
-        if state not in self._known:
-            self._known.clear()
-            self._known[state] = {}
-        self.known = self._known[state]
-        # Passes over the raw identifiers this instance made.
-        self.raw_scans = 0
-
-    def _raw_state(self) -> tuple:
-        """A fingerprint of the raw identifiers (a fast non-cryptographic hash of every value):
-        what was learnt is reused only for exactly the same identifiers."""
-        parts = [
-            f"select '{table}.{column}', count({column}), sum(hash({column})) from raw.{table}"
-            for table, column, _ in self.columns
-        ]
-        parts += [
-            f"select '{table}.{first}.{last}', count(*), sum(hash({first}, {last})) from raw.{table}"
-            for table, first, last in self.names
-        ]
-        # fetchall, not fetchone: DuckDB refuses to register a frame while a result is unfinished.
-        rows = self.conn.execute(" union all ".join(parts)).fetchall() if parts else []
-        database = self.conn.execute("select current_database()").fetchall()[0][0]
-        return database, tuple(sorted((str(a), int(b), int(c or 0)) for a, b, c in rows))
 
     def _raw_normalised(self) -> str:
         """Every raw identifier, normalised and tagged like the candidates (one query)."""
@@ -324,76 +276,38 @@ class IdentifierSet:
     def matches(self, columns: dict[str, tuple[str, list[str]]]) -> dict[str, dict[str, int]]:
         """Per table and column, how many distinct values equal a raw identifier.
 
-        ``columns``: table -> (relation, its columns to check). Each candidate is normalised
-        both ways (general, phone); those the process has not yet compared with this raw state
-        are compared in one pass over the raw identifiers.
+        ``columns``: table -> (relation, its columns to check). Normalised values of four
+        characters or fewer are not compared (a tag and one or two characters match by chance).
         """
-        checked = {table: cols for table, (_, cols) in columns.items() if cols}
-        if not checked:
-            return {table: {} for table in columns}
+        counts: dict[tuple[str, str], int] = {}
         values = " union all ".join(
             f"select '{table}' as table_name, '{c}' as column_name, cast(\"{c}\" as varchar) as value "
-            f'from {columns[table][0]} where "{c}" is not null'
-            for table, cols in checked.items()
+            f'from {relation} where "{c}" is not null'
+            for table, (relation, cols) in columns.items()
             for c in cols
         )
-        general = "'g:' || " + _GENERAL_NORM.format(v="value")
-        phone = "'p:' || " + _PHONE_NORM.format(v="value")
-        self.conn.execute(
-            f"""
-            create or replace temp table {self.CANDIDATES} as
-            with candidates as (select distinct table_name, column_name, value from ({values})),
-            normalised as (
-                select table_name, column_name, value, {general} as v from candidates
-                union all
-                select table_name, column_name, value, {phone} as v from candidates
-            )
-            select table_name, column_name, value, v, {_keyed_digest_sql("v")} as h
-            from normalised where v is not null and length(v) > 4
-            """,
-            self.params,
-        )
-        digests = [r[0] for r in self.conn.execute(f"select distinct h from {self.CANDIDATES}").fetchall()]
-        unseen = [h for h in digests if h not in self.known]
-        if unseen:
-            self._compare_with_raw(unseen)
-        found = pa.table({"h": pa.array([h for h in digests if self.known[h]], pa.binary())})
-        self.conn.register("_guard_found", found)
-        try:
+        if values:
+            general = "'g:' || " + _GENERAL_NORM.format(v="value")
+            phone = "'p:' || " + _PHONE_NORM.format(v="value")
             rows = self.conn.execute(
-                f"select table_name, column_name, count(distinct value) from {self.CANDIDATES} "
-                f"where h in (select h from _guard_found) group by all"
+                f"""
+                with candidates as (select distinct table_name, column_name, value from ({values})),
+                probes as (
+                    select * from (
+                        select table_name, column_name, value, {general} as v from candidates
+                        union all
+                        select table_name, column_name, value, {phone} as v from candidates
+                    ) where v is not null and length(v) > 4
+                ),
+                equal as (
+                    select distinct v from ({self._raw_normalised()}) where v in (select v from probes)
+                )
+                select table_name, column_name, count(distinct value) from probes
+                where v in (select v from equal) group by all
+                """
             ).fetchall()
-        finally:
-            self.conn.unregister("_guard_found")
-            self.drop()
-        counts = {(t, c): int(n) for t, c, n in rows}
+            counts = {(t, c): int(n) for t, c, n in rows}
         return {table: {c: counts.get((table, c), 0) for c in cols} for table, (_, cols) in columns.items()}
-
-    def _compare_with_raw(self, unseen: list[bytes]) -> None:
-        """One pass over the raw identifiers for the candidates not seen yet."""
-        self.conn.register("_guard_unseen", pa.table({"h": pa.array(unseen, pa.binary())}))
-        try:
-            equal = {
-                r[0]
-                for r in self.conn.execute(
-                    f"""
-                    with probes as (
-                        select distinct v, h from {self.CANDIDATES} where h in (select h from _guard_unseen)
-                    ),
-                    equal as (select distinct v from ({self._raw_normalised()}) where v in (select v from probes))
-                    select h from probes where v in (select v from equal)
-                    """
-                ).fetchall()
-            }
-        finally:
-            self.conn.unregister("_guard_unseen")
-        self.raw_scans += 1
-        for h in unseen:
-            self.known[h] = h in equal
-
-    def drop(self) -> None:
-        self.conn.execute(f"drop table if exists {self.CANDIDATES}")
 
 
 # --------------------------------------------------------------------------- the guard
@@ -416,7 +330,6 @@ def run_guard(
     persons_total: int | None = None,
     target: str = "warehouse",
     rules: Rules | None = None,
-    identifiers: IdentifierSet | None = None,
 ) -> GuardReport:
     """Check every table of ``catalog.schema``; the connection must also see ``raw``."""
     rules = rules or load_rules()
@@ -425,26 +338,20 @@ def run_guard(
     if not tables:
         return report
     validator = _validator()
-    own_identifiers = identifiers is None
-    identifiers = identifiers or IdentifierSet(conn, rules)
-    try:
-        frames = {t: conn.execute(f'select * from "{catalog}"."{schema}"."{t}"').df() for t in tables}
-        relations = {t: f'"{catalog}"."{schema}"."{t}"' for t in tables}
-        report.findings += _column_name_findings(validator, frames, rules)
-        # Each rule family is one validation over every table (GX's cost is per expectation and
-        # per validation, not per value); the findings stay per table, column and rule.
-        values = _value_findings(validator, frames, rules)
-        raw = _raw_identifier_findings(validator, frames, relations, identifiers, rules)
-        counted = {t: df for t, df in frames.items() if t not in METADATA_TABLES}
-        grain = _grain_findings(validator, counted, rules, persons_total)
-        secrecy = _secrecy_findings(validator, counted, rules, k)
-        for table in frames:
-            report.findings += values[table] + raw[table]
-            if table in counted:
-                report.findings += grain[table] + secrecy[table]
-    finally:
-        if own_identifiers:
-            identifiers.drop()
+    frames = {t: conn.execute(f'select * from "{catalog}"."{schema}"."{t}"').df() for t in tables}
+    relations = {t: f'"{catalog}"."{schema}"."{t}"' for t in tables}
+    report.findings += _column_name_findings(validator, frames, rules)
+    # Each rule family is one validation over every table (GX's cost is per expectation and
+    # per validation, not per value); the findings stay per table, column and rule.
+    values = _value_findings(validator, frames, rules)
+    raw = _raw_identifier_findings(validator, frames, relations, RawIdentifiers(conn, rules), rules)
+    counted = {t: df for t, df in frames.items() if t not in METADATA_TABLES}
+    grain = _grain_findings(validator, counted, rules, persons_total)
+    secrecy = _secrecy_findings(validator, counted, rules, k)
+    for table in frames:
+        report.findings += values[table] + raw[table]
+        if table in counted:
+            report.findings += grain[table] + secrecy[table]
     return report
 
 
@@ -558,7 +465,7 @@ def _raw_identifier_findings(
     validator: _Validator,
     frames: dict[str, pd.DataFrame],
     relations: dict[str, str],
-    identifiers: IdentifierSet,
+    identifiers: RawIdentifiers,
     rules: Rules,
 ) -> dict[str, list[Finding]]:
     gx = validator.gx

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from expectations.guard import GuardReport, IdentifierSet, load_rules, lone_suppressed_lines, run_guard
+from expectations.guard import GuardReport, RawIdentifiers, load_rules, lone_suppressed_lines, run_guard
 from orchestration.lib.publication import (
     PublicationError,
     candidate_path,
@@ -190,32 +190,30 @@ def test_a_rule_checked_over_every_table_at_once_still_names_each_failing_column
     assert {("mart_leak", "grain_time_of_day", None), ("mart_clean", "grain_time_of_day", None)} <= passed
 
 
-def test_what_a_pass_learnt_about_raw_identifiers_never_hides_a_new_leak(conn):
-    """The published file's pass reuses what the marts' pass learnt (no second read of the raw
-    identifiers for the same values), but a value it has not seen, or a raw layer that changed,
-    is compared with raw again."""
-    rules = load_rules()
-    # A raw layer no other test has: nothing learnt elsewhere in this process applies.
-    conn.execute("insert into raw.contacts (contact_id, email) values (3, 'temoin.passes@example.org')")
-    conn.execute("create table marts.mart_codes as select 'lea.nouvelle@example.org' as code, 9 as n_persons")
-    tables = {"mart_codes": ("marts.mart_codes", ["code"]), "mart_clean": ("marts.mart_clean", ["departement"])}
-    first = IdentifierSet(conn, rules)
-    assert first.matches(tables) == {"mart_codes": {"code": 0}, "mart_clean": {"departement": 0}}
-    assert first.raw_scans == 1
-
-    again = IdentifierSet(conn, rules)
-    assert again.matches(tables)["mart_codes"] == {"code": 0}
-    assert again.raw_scans == 0
-
-    conn.execute(f"insert into marts.mart_codes values (upper('{RAW_EMAIL}'), 9)")
-    assert again.matches(tables)["mart_codes"] == {"code": 1}
-    assert again.raw_scans == 1
-
-    # The unmatched address becomes a raw identifier: the answer learnt before is not reused.
+def test_raw_identifiers_are_counted_per_table_and_column_in_one_pass(conn):
+    """One query compares the distinct values of every table with every raw identifier: each
+    column gets its own count, under either normalisation, and a raw layer that changed is seen
+    by the next pass."""
+    conn.execute(
+        "create table marts.mart_codes as select * from (values "
+        f"(upper('{RAW_EMAIL}'), '+33 6 98 76 54 32'), ('lea.nouvelle@example.org', '3 allée des Tilleuls'), "
+        "('FR1420041010050500013M02606', null)) as t(code, libelle)"
+    )
+    conn.execute(f"create table marts.mart_names as select '{RAW_NAME[1]} {RAW_NAME[0]}' as segment, 1 as n")
+    tables = {
+        "mart_codes": ("marts.mart_codes", ["code", "libelle"]),
+        "mart_names": ("marts.mart_names", ["segment", "n"]),
+        "mart_clean": ("marts.mart_clean", ["departement", "n_persons"]),
+    }
+    found = RawIdentifiers(conn, load_rules()).matches(tables)
+    assert found == {
+        "mart_codes": {"code": 2, "libelle": 2},
+        "mart_names": {"segment": 1, "n": 0},
+        "mart_clean": {"departement": 0, "n_persons": 0},
+    }
     conn.execute("insert into raw.contacts (contact_id, email) values (2, 'Lea.Nouvelle@example.org')")
-    changed = IdentifierSet(conn, rules)
-    assert changed.matches(tables)["mart_codes"] == {"code": 2}
-    assert changed.raw_scans == 1
+    assert RawIdentifiers(conn, load_rules()).matches(tables)["mart_codes"] == {"code": 3, "libelle": 2}
+    assert RawIdentifiers(conn, load_rules()).matches({}) == {}
 
 
 def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path):

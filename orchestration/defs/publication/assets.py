@@ -4,7 +4,7 @@ import time
 
 import dagster as dg
 
-from expectations.guard import IdentifierSet, load_rules, run_guard
+from expectations.guard import run_guard
 from orchestration.defs.guard.checks import mart_keys
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.guard_results import persons_total, record
@@ -45,7 +45,6 @@ def defs() -> dg.Definitions:
                     conn, candidate, run_id=context.run_id, k=settings.min_cell_size, published_at=published_at
                 )
                 persons = persons_total(conn)
-                identifiers = IdentifierSet(conn, load_rules())
 
                 def guard(catalog: str, schema: str):
                     report = run_guard(
@@ -55,7 +54,6 @@ def defs() -> dg.Definitions:
                         k=settings.min_cell_size,
                         persons_total=persons,
                         target="published file",
-                        identifiers=identifiers,
                     )
                     record(conn, context.run_id, report)
                     return report
@@ -67,8 +65,6 @@ def defs() -> dg.Definitions:
                     candidate.unlink(missing_ok=True)
                     conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
                     raise
-                finally:
-                    identifiers.drop()
             finally:
                 conn.close()
             install(candidate, settings.published_path, published_at=published_at, run_id=context.run_id)
