@@ -1,6 +1,8 @@
 """Session logs: quarantine without content, re-delivery, midnight sessions kept once, retention."""
 
 import json
+import os
+import time
 from datetime import date
 
 import duckdb
@@ -78,6 +80,66 @@ def test_a_file_delivered_again_replaces_its_rows(logs):
     # Both earlier rows were deleted: the run must compact the file (their bytes stay otherwise).
     assert again.rows_replaced == 2
     assert conn.execute("select session_id, duration_s from raw.web_sessions").fetchall() == [("a", 99)]
+
+
+def set_mtime(path, ns: int) -> None:
+    os.utime(path, ns=(ns, ns))
+
+
+HOUR_NS = 3600 * 1_000_000_000
+
+
+def test_a_file_checked_before_is_read_again_only_when_its_size_or_time_changed(logs):
+    path = logs / "2026-11-20.jsonl"
+    path.write_text(session("a", "2026-11-20T10:00:00Z") + "\n")
+    delivered = time.time_ns() - HOUR_NS
+    set_mtime(path, delivered)
+    conn = duckdb.connect()
+    first = load(conn, logs)
+    assert (first.files_loaded, first.files_hashed) == (1, 1)
+    again = load(conn, logs)
+    assert (again.files_loaded, again.files_unchanged, again.files_hashed) == (0, 1, 0)
+
+    # Touched (or copied again) with the same content: hashed, not reloaded, the new time recorded.
+    set_mtime(path, delivered + HOUR_NS // 2)
+    touched = load(conn, logs)
+    assert (touched.files_loaded, touched.files_unchanged, touched.files_hashed) == (0, 1, 1)
+    assert load(conn, logs).files_hashed == 0
+
+    # Another size under the recorded time: reloaded.
+    path.write_text(session("a", "2026-11-20T10:00:00Z", duration_s=12345) + "\n")
+    set_mtime(path, delivered + HOUR_NS // 2)
+    changed = load(conn, logs)
+    assert (changed.files_loaded, changed.files_hashed) == (1, 1)
+    assert conn.execute("select duration_s from raw.web_sessions").fetchall() == [(12345,)]
+
+
+def test_a_same_size_rewrite_within_the_timestamp_granularity_is_still_reloaded(logs):
+    """A file modified around the moment it was checked is hashed again the next time, even with
+    the same size and modification time (a coarse file-system clock gives both)."""
+    path = logs / "2026-11-20.jsonl"
+    path.write_text(session("a", "2026-11-20T10:00:00Z", duration_s=11) + "\n")
+    conn = duckdb.connect()
+    load(conn, logs)
+    recorded = path.stat().st_mtime_ns
+    path.write_text(session("a", "2026-11-20T10:00:00Z", duration_s=22) + "\n")
+    set_mtime(path, recorded)
+    again = load(conn, logs)
+    assert (again.files_loaded, again.files_hashed) == (1, 1)
+    assert conn.execute("select duration_s from raw.web_sessions").fetchall() == [(22,)]
+
+
+def test_a_warehouse_from_before_the_size_and_time_check_hashes_its_files_once(logs):
+    path = logs / "2026-11-20.jsonl"
+    path.write_text(session("a", "2026-11-20T10:00:00Z") + "\n")
+    set_mtime(path, time.time_ns() - HOUR_NS)
+    conn = duckdb.connect()
+    load(conn, logs)
+    conn.execute("alter table raw.web_session_files drop column mtime_ns")
+    conn.execute("alter table raw.web_session_files drop column checked_ns")
+    upgraded = load(conn, logs)
+    assert (upgraded.files_loaded, upgraded.files_unchanged, upgraded.files_hashed) == (0, 1, 1)
+    assert load(conn, logs).files_hashed == 0
 
 
 def test_a_session_across_midnight_is_kept_once_from_the_later_file(logs):

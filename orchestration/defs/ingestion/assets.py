@@ -111,6 +111,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
         metadata={
             "files_loaded": web.files_loaded,
             "files_unchanged": web.files_unchanged,
+            "files_hashed": web.files_hashed,
             "files_past_retention": web.files_skipped_retention,
             "files_ignored": dg.MetadataValue.json(web.files_ignored),
             "lines_read": web.lines_read,
