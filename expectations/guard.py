@@ -382,17 +382,6 @@ def _column_name_findings(validator: _Validator, frames: dict[str, pd.DataFrame]
     return findings
 
 
-def _padded(columns: dict[str, pd.Series]) -> pd.DataFrame:
-    """Columns of different lengths side by side, padded with nulls (GX ignores nulls)."""
-    length = max((len(v) for v in columns.values()), default=0)
-    return pd.DataFrame({c: v.reset_index(drop=True).reindex(range(length)) for c, v in columns.items()}, dtype=object)
-
-
-def _distinct_values(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Each column's distinct values, side by side."""
-    return _padded({c: pd.Series(df[c].dropna().unique(), dtype=object) for c in dict.fromkeys(columns)})
-
-
 def _value_checks(table: str, df: pd.DataFrame, rules: Rules) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
     """The (column, rule, column of ``checked`` the rule reads) of a table, and ``checked``: the
     table, plus a copy of each column with exempt values without them."""
@@ -429,36 +418,29 @@ def _value_expectation(gx, rule: str, rules: Rules, column: str):
 
 def _value_findings(validator: _Validator, frames: dict[str, pd.DataFrame], rules: Rules) -> dict[str, list[Finding]]:
     """Patterns are checked on distinct values (marts repeat their dimension labels): counts are
-    of distinct offending values. Each rule is validated once, on the distinct values of every
-    column it reads in every table; a rule that fails there is validated again column by
-    column, which says where and how many."""
+    of distinct offending values. Each rule is validated once on the distinct values of every
+    column it reads in every table, and column by column only where that fails (``_pooled``)."""
     plans = {table: _value_checks(table, df, rules) for table, df in frames.items()}
-    pooled: dict[str, list] = {}
-    for checks, checked in plans.values():
-        for _, rule, target in checks:
-            pooled.setdefault(rule, []).extend(checked[target].dropna().unique().tolist())
-    everything = _padded({rule: pd.Series(v, dtype=object).drop_duplicates() for rule, v in pooled.items()})
-    results = validator.validate(everything, [_value_expectation(validator.gx, r, rules, r) for r in pooled])
-    failed = {rule for rule, result in zip(pooled, results) if not result.success}
-    findings: dict[str, list[Finding]] = {}
+    parts: dict[str, dict[tuple[str, str], pd.Series]] = {}
     for table, (checks, checked) in plans.items():
-        suspects = [(column, rule, target) for column, rule, target in checks if rule in failed]
-        detail = validator.validate(
-            _distinct_values(checked, [target for _, _, target in suspects]),
-            [_value_expectation(validator.gx, rule, rules, target) for _, rule, target in suspects],
-        )
-        outcome = {
-            (column, rule): (bool(r.success), int(r.result.get("unexpected_count") or 0))
-            for (column, rule, _), r in zip(suspects, detail)
-        }
-        findings[table] = [
-            Finding(table, rule, column, *outcome.get((column, rule), (True, 0))) for column, rule, _ in checks
-        ] + [
+        for column, rule, target in checks:
+            parts.setdefault(rule, {})[table, column] = pd.Series(checked[target].dropna().unique(), dtype=object)
+    outcome = {
+        (table, column, rule): result
+        for rule, columns in parts.items()
+        for (table, column), result in _pooled(
+            validator, columns, lambda c, rule=rule: _value_expectation(validator.gx, rule, rules, c)
+        ).items()
+    }
+    return {
+        table: [Finding(table, rule, column, *outcome[table, column, rule]) for column, rule, _ in checks]
+        + [
             Finding(table, rule, column, passed=True, excepted=reason)
             for (t, column, rule), reason in rules.exceptions.items()
             if t == table
         ]
-    return findings
+        for table, (checks, _) in plans.items()
+    }
 
 
 def _raw_identifier_findings(

@@ -88,12 +88,13 @@ def _sha256(path: Path) -> str:
 
 @dataclass(frozen=True)
 class _Seen:
-    """A file as checked now: its hash, size and modification time, and when it was checked."""
+    """A file as checked: its hash, size and modification time, and when it was checked (a
+    row of ``raw.web_session_files``, or the file now)."""
 
     sha256: str
-    size_bytes: int
-    mtime_ns: int
-    checked_ns: int
+    size_bytes: int | None
+    mtime_ns: int | None
+    checked_ns: int | None
 
     @classmethod
     def of(cls, path: Path) -> _Seen:
@@ -101,20 +102,17 @@ class _Seen:
         stat = path.stat()
         return cls(_sha256(path), stat.st_size, stat.st_mtime_ns, checked_ns)
 
-
-def _unchanged_by_stat(path: Path, recorded: tuple | None) -> bool:
-    """Size and modification time as recorded, and not modified around the check that recorded them."""
-    if recorded is None:
-        return False
-    _, size_bytes, mtime_ns, checked_ns = recorded
-    if size_bytes is None or mtime_ns is None or checked_ns is None:
-        return False
-    stat = path.stat()
-    return (
-        stat.st_size == size_bytes
-        and stat.st_mtime_ns == mtime_ns
-        and mtime_ns < checked_ns - RACY_SECONDS * 1_000_000_000
-    )
+    def still_describes(self, path: Path) -> bool:
+        """Size and modification time as recorded, and not modified around the check that
+        recorded them (rows from before the size-and-time check have neither)."""
+        if self.size_bytes is None or self.mtime_ns is None or self.checked_ns is None:
+            return False
+        stat = path.stat()
+        return (
+            stat.st_size == self.size_bytes
+            and stat.st_mtime_ns == self.mtime_ns
+            and self.mtime_ns < self.checked_ns - RACY_SECONDS * 1_000_000_000
+        )
 
 
 BATCH_FILES = 64
@@ -234,7 +232,7 @@ def load_web_sessions(
             "or generate a source with `mgreen generate`."
         )
     known = {
-        row[0]: row[1:]
+        row[0]: _Seen(*row[1:])
         for row in conn.execute(
             f"select source_file, sha256, size_bytes, mtime_ns, checked_ns from {FILES_TABLE}"
         ).fetchall()
@@ -257,33 +255,31 @@ def load_web_sessions(
             continue
         files[path.name] = (path, day)
 
-    def seen(path: Path) -> _Seen:
-        result.files_hashed += 1
-        return _Seen.of(path)
+    hashed: dict[str, _Seen] = {}
+
+    def check(name: str) -> _Seen:
+        if name not in hashed:
+            result.files_hashed += 1
+            hashed[name] = _Seen.of(files[name][0])
+        return hashed[name]
 
     to_load: dict[str, _Seen] = {}
-    # Same content under a new size-and-time record (a file touched or copied again).
-    restat: list[tuple[_Seen, str]] = []
     for name, (path, day) in files.items():
         recorded = known.get(name)
-        if _unchanged_by_stat(path, recorded):
+        if recorded is not None and (recorded.still_describes(path) or recorded.sha256 == check(name).sha256):
             result.files_unchanged += 1
             continue
-        now = seen(path)
-        if recorded is not None and recorded[0] == now.sha256:
-            result.files_unchanged += 1
-            restat.append((now, name))
-            continue
-        to_load[name] = now
+        to_load[name] = check(name)
         previous = f"{(day - timedelta(days=1)).isoformat()}.jsonl"
         if name in known and previous in files and previous not in to_load:
             # Re-delivery: reload the day before too, whose sessions may cross into this one.
-            to_load[previous] = seen(files[previous][0])
-    restat = [(item, name) for item, name in restat if name not in to_load]
+            to_load[previous] = check(previous)
+    # Hashed and not reloaded: the same content under a new size and time (touched, copied again).
+    restat = [(name, seen) for name, seen in hashed.items() if name not in to_load]
     if restat:
         conn.executemany(
             f"update {FILES_TABLE} set size_bytes = ?, mtime_ns = ?, checked_ns = ? where source_file = ?",
-            [(item.size_bytes, item.mtime_ns, item.checked_ns, name) for item, name in restat],
+            [(seen.size_bytes, seen.mtime_ns, seen.checked_ns, name) for name, seen in restat],
         )
     # Files by batches, each batch in one transaction: a crash leaves whole batches loaded or not.
     ordered = sorted(to_load)
