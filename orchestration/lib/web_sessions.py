@@ -14,7 +14,8 @@ By batches of files, each batch in one DuckDB transaction:
   its content; the load goes on;
 - files older than the retention period of browsing data are not loaded at all.
 
-Parsing happens inside DuckDB (``read_text`` + ``json_valid``), not line by line in Python.
+Parsing happens inside DuckDB (``read_text`` + ``json_valid``), not line by line in Python, and
+each line is parsed once for all its fields.
 """
 
 from __future__ import annotations
@@ -117,6 +118,25 @@ class _Seen:
 
 BATCH_FILES = 64
 
+# A session line's fields: each line is parsed once per list (``json_extract_string`` and
+# ``json_extract`` with a list of paths), not once per field as ``->>`` and ``->`` each do, and
+# gets the same values as those operators would give (a JSON null document stays JSON null).
+_TEXT_FIELDS = (
+    "session_id", "started_at", "ip", "user_agent", "device", "landing_page", "referrer",
+    "utm_source", "utm_medium", "utm_campaign", "duration_s", "contact_id", "form",
+)  # fmt: skip
+_JSON_FIELDS = ("pages", "search_terms")
+
+
+def _field(name: str) -> str:
+    """The SQL reading one field of a parsed line (``fields`` and ``documents`` of ``_checked``)."""
+    if name in _JSON_FIELDS:
+        return f"documents[{_JSON_FIELDS.index(name) + 1}]"
+    return f"fields[{_TEXT_FIELDS.index(name) + 1}]"
+
+
+_STARTED_AT = f"try_cast(replace(replace({_field('started_at')}, 'T', ' '), 'Z', '') as timestamp)"
+
 
 def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _Seen]]) -> tuple[int, int, int]:
     """Replace these files' rows (inside the caller's transaction); returns lines read,
@@ -151,17 +171,27 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _
         "(select max(line_no) from _lines m where m.source_file = l.source_file)"
     )
     conn.execute(
-        """
+        f"""
         create or replace temp table _checked as
-        select source_file, line_no, line,
+        with typed as (
+            select source_file, line_no, line, case when json_valid(line) then json_type(line) end as kind
+            from _lines
+        ),
+        parsed as (
+            select source_file, line_no, kind,
+                case when kind = 'OBJECT' then json_extract_string(line, {list(_TEXT_FIELDS)}) end as fields,
+                case when kind = 'OBJECT' then json_extract(line, {list(_JSON_FIELDS)}) end as documents
+            from typed
+        )
+        select source_file, line_no, fields, documents,
+            {_STARTED_AT} as started_at,
             case
-                when not json_valid(line) then 'not valid JSON (truncated or garbage line)'
-                when json_type(line) <> 'OBJECT' then 'not a JSON object'
-                when line->>'session_id' is null then 'missing session_id'
-                when try_cast(replace(replace(line->>'started_at', 'T', ' '), 'Z', '') as timestamp) is null
-                    then 'missing or invalid started_at'
+                when kind is null then 'not valid JSON (truncated or garbage line)'
+                when kind <> 'OBJECT' then 'not a JSON object'
+                when {_field("session_id")} is null then 'missing session_id'
+                when {_STARTED_AT} is null then 'missing or invalid started_at'
             end as reason
-        from _lines
+        from parsed
         """
     )
     conn.execute(
@@ -172,15 +202,13 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _
         f"""
         insert into {SESSIONS_TABLE}
         select
-            line->>'session_id',
-            try_cast(replace(replace(line->>'started_at', 'T', ' '), 'Z', '') as timestamp),
-            line->>'ip', line->>'user_agent', line->>'device', line->>'landing_page', line->>'referrer',
-            line->>'utm_source', line->>'utm_medium', line->>'utm_campaign',
-            line->'pages', line->'search_terms',
-            try_cast(line->>'duration_s' as bigint), try_cast(line->>'contact_id' as bigint),
-            line->>'form', source_file, line_no
+            {_field("session_id")}, started_at, {_field("ip")}, {_field("user_agent")}, {_field("device")},
+            {_field("landing_page")}, {_field("referrer")}, {_field("utm_source")}, {_field("utm_medium")},
+            {_field("utm_campaign")}, {_field("pages")}, {_field("search_terms")},
+            try_cast({_field("duration_s")} as bigint), try_cast({_field("contact_id")} as bigint),
+            {_field("form")}, source_file, line_no
         from _checked where reason is null
-        qualify row_number() over (partition by source_file, line->>'session_id' order by line_no desc) = 1
+        qualify row_number() over (partition by source_file, {_field("session_id")} order by line_no desc) = 1
         """
     )
     # A session in two consecutive files is kept once: the later file's copy is the complete one.
@@ -191,7 +219,7 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _
             select session_id, max(source_file) as kept_file
             from {SESSIONS_TABLE}
             where session_id in (
-                select line->>'session_id' from _checked where reason is null
+                select {_field("session_id")} from _checked where reason is null
             )
             group by session_id
             having count(*) > 1
