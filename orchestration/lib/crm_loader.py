@@ -10,7 +10,8 @@ minus a look-back window for late commits) replace their earlier version by prim
 the cursor moves. A run killed at any instant leaves each table either before or after its
 transaction; the next run starts from the stored cursors and converges to the same state.
 After the merge, keys that vanished from the CRM (hard deletes, executed erasures) are
-removed too, so that raw equals the source key for key.
+removed too, so that raw equals the source key for key. ``load_tables`` reads each table on a
+second connection while the one before is merged.
 
 Why not dlt: measured on the 1,000,000-contact CRM, its sql_database source took 50.6 s
 for ten tables where this reader took 13.4 s, and its load packages and staging dataset
@@ -20,6 +21,7 @@ are copies of identifiers that erasure would have to chase (docs/ingestion.md).
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -196,12 +198,21 @@ def _unparseable(conn: duckdb.DuckDBPyConnection, spec: SourceTable) -> dict[str
     return {name: int(n) for name, n in zip(names, row) if n}
 
 
-def load_table(
-    conn: duckdb.DuckDBPyConnection, reader: CrmReader, spec: SourceTable, *, full_refresh: bool = False
-) -> TableLoad:
-    """Merge one CRM table's changes into ``raw.<table>`` (see module docstring)."""
-    started = time.perf_counter()
-    result = TableLoad(spec.name, full_refresh=full_refresh)
+@dataclass(frozen=True)
+class _Plan:
+    """What a table's load reads: checked against the contract, from its stored cursor."""
+
+    spec: SourceTable
+    cursor: datetime | None
+    since: str | None
+    extra_columns: list[str]
+    full_refresh: bool
+
+    def read(self, reader: CrmReader) -> pa.Table:
+        return reader.read(self.spec.name, self.spec.column_names, self.since)
+
+
+def _plan(conn: duckdb.DuckDBPyConnection, reader: CrmReader, spec: SourceTable, full_refresh: bool) -> _Plan:
     source_columns = reader.columns(spec.name)
     if not source_columns:
         raise SchemaDriftError(f"The CRM has no table '{spec.name}', which the contract expects.")
@@ -211,14 +222,70 @@ def load_table(
             f"CRM table '{spec.name}' lacks expected column(s) {', '.join(missing)}: its load is stopped "
             "and raw keeps its previous copy. Update the contract (_crm__sources.yml) if the CRM changed on purpose."
         )
-    result.extra_columns = [c for c in source_columns if c not in spec.column_names]
-
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [spec.name]
     ).fetchone()[0]
     cursor = None if (full_refresh or not exists) else _cursor_of(conn, spec.name)
     since = (cursor - LOOKBACK).strftime("%Y-%m-%d %H:%M:%S") if cursor else None
-    incoming = reader.read(spec.name, spec.column_names, since)
+    extra = [c for c in source_columns if c not in spec.column_names]
+    return _Plan(spec, cursor, since, extra, full_refresh)
+
+
+def load_table(
+    conn: duckdb.DuckDBPyConnection, reader: CrmReader, spec: SourceTable, *, full_refresh: bool = False
+) -> TableLoad:
+    """Merge one CRM table's changes into ``raw.<table>`` (see module docstring)."""
+    started = time.perf_counter()
+    plan = _plan(conn, reader, spec, full_refresh)
+    return _merge(conn, reader, plan, plan.read(reader), started)
+
+
+def load_tables(
+    conn: duckdb.DuckDBPyConnection, source_url: str, specs: list[SourceTable], *, full_refresh: bool = False
+) -> tuple[dict[str, TableLoad], list[str]]:
+    """``load_table`` for each table, each table read while the one before is merged.
+
+    Reading is the source database's work (SQLite reads on one core) and merging is DuckDB's,
+    so a second connection reads the next table in a thread (the drivers release the GIL) while
+    this one merges; at most one table waits in memory. Every table is planned first (contract
+    check, cursor): a table that lacks a column is reported in the returned list, not loaded.
+    Initial load at tier L: 23.5 s read then merged, 17.1 s overlapped.
+    """
+    loads: dict[str, TableLoad] = {}
+    failures: list[str] = []
+    reader = open_reader(source_url)
+    try:
+        plans = []
+        for spec in specs:
+            try:
+                plans.append(_plan(conn, reader, spec, full_refresh))
+            except SchemaDriftError as exc:
+                failures.append(str(exc))
+        if not plans:
+            return loads, failures
+        bulk = open_reader(source_url)
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-read") as pool:
+                pending = pool.submit(plans[0].read, bulk)
+                for i, plan in enumerate(plans):
+                    started = time.perf_counter()
+                    incoming = pending.result()
+                    if i + 1 < len(plans):
+                        pending = pool.submit(plans[i + 1].read, bulk)
+                    loads[plan.spec.name] = _merge(conn, reader, plan, incoming, started)
+                    del incoming
+        finally:
+            bulk.close()
+    finally:
+        reader.close()
+    return loads, failures
+
+
+def _merge(
+    conn: duckdb.DuckDBPyConnection, reader: CrmReader, plan: _Plan, incoming: pa.Table, started: float
+) -> TableLoad:
+    spec, cursor = plan.spec, plan.cursor
+    result = TableLoad(spec.name, full_refresh=plan.full_refresh, extra_columns=plan.extra_columns)
     result.rows_read = incoming.num_rows
     typed = _typed_select(spec)
 
@@ -257,7 +324,8 @@ def load_table(
         conn.execute("rollback")
         raise
     result.cursor = new_cursor.isoformat(sep=" ") if new_cursor else None
-    result.deleted = reconcile_keys(conn, reader, spec)
+    # A table read whole was replaced by what the CRM held: no key of it can be missing there.
+    result.deleted = 0 if cursor is None else reconcile_keys(conn, reader, spec)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.contract import crm_tables
-from orchestration.lib.crm_loader import STATE_TABLE, SchemaDriftError, TableLoad, ensure_state, load_table, open_reader
+from orchestration.lib.crm_loader import STATE_TABLE, TableLoad, ensure_state, load_tables
 from orchestration.lib.forgetting import Forgotten, apply_erasures
 from orchestration.lib.retention import RULES, RULES_VERSION, apply_retention, cutoff
 from orchestration.lib.retention_cuts import clear_cuts
@@ -70,17 +70,7 @@ def refresh_raw(
     full_refresh = full_refresh or purged_by_older_rules(conn)
     seconds = {}
     started = time.perf_counter()
-    loads: dict[str, TableLoad] = {}
-    failures: list[str] = []
-    reader = open_reader(source_url)
-    try:
-        for spec in crm_tables().values():
-            try:
-                loads[spec.name] = load_table(conn, reader, spec, full_refresh=full_refresh)
-            except SchemaDriftError as exc:
-                failures.append(str(exc))
-    finally:
-        reader.close()
+    loads, failures = load_tables(conn, source_url, list(crm_tables().values()), full_refresh=full_refresh)
     seconds["crm"] = time.perf_counter() - started
     started = time.perf_counter()
     web = load_web_sessions(conn, web_dir, keep_from=cutoff(now, BROWSING_MONTHS).date(), full_refresh=full_refresh)

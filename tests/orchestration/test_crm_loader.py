@@ -6,17 +6,23 @@ import duckdb
 import pytest
 
 from orchestration.lib.contract import crm_tables
-from orchestration.lib.crm_loader import SchemaDriftError, SourceUnavailableError, ensure_state, load_table, open_reader
+from orchestration.lib.crm_loader import (
+    SchemaDriftError,
+    SourceUnavailableError,
+    ensure_state,
+    load_table,
+    load_tables,
+    open_reader,
+)
 from synthetic_crm.engine import advance
 
 
 def load_all(place, conn):
+    """Every table as the nightly job loads them (each read while the one before is merged)."""
     ensure_state(conn)
-    reader = open_reader(place.source_url)
-    try:
-        return {spec.name: load_table(conn, reader, spec) for spec in crm_tables().values()}
-    finally:
-        reader.close()
+    loads, failures = load_tables(conn, place.source_url, list(crm_tables().values()))
+    assert failures == []
+    return loads
 
 
 def assert_raw_equals_source(place, conn):
@@ -91,6 +97,12 @@ def test_missing_column_stops_that_table_and_extra_column_is_reported(source_cop
     assert conn.execute("select count(*) from raw.calls").fetchone()[0] == before
     orders = load_table(conn, reader, crm_tables()["orders"])
     assert orders.extra_columns == ["loyalty_tier"]
+    # All tables together: the drifted one is reported and skipped, the others load.
+    loads, failures = load_tables(conn, source_copy.source_url, list(crm_tables().values()))
+    assert len(failures) == 1 and "'calls' lacks expected column" in failures[0]
+    assert "calls" not in loads and set(loads) == set(crm_tables()) - {"calls"}
+    assert loads["orders"].extra_columns == ["loyalty_tier"]
+    assert conn.execute("select count(*) from raw.calls").fetchone()[0] == before
 
 
 def test_full_refresh_reloads_everything(source_copy, tmp_path):
