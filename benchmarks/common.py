@@ -34,6 +34,19 @@ def machine() -> str:
     )
 
 
+def host_probe() -> float:
+    """Seconds for a fixed DuckDB query on every core: the same number on a calm machine, so a
+    run timed beside a slow probe met a slow period of the host, not a slower code."""
+    conn = duckdb.connect()
+    try:
+        conn.execute("set enable_progress_bar = false")
+        started = time.perf_counter()
+        conn.execute("select sum(hash(i)) from range(400000000) t(i)").fetchall()
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
 @dataclass
 class Measure:
     seconds: float

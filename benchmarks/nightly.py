@@ -28,7 +28,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import REPO, TIERS, Measure, machine, mgreen, run_measured, table  # noqa: E402
+from benchmarks.common import REPO, TIERS, Measure, host_probe, machine, mgreen, run_measured, table  # noqa: E402
 
 STEPS = {
     "raw_layer": "load CRM + logs, erasures, retention",
@@ -116,6 +116,7 @@ class Increment:
     run: Measure
     steps: dict[str, float]
     baseline: float
+    probe: float
 
 
 def copy_state(source: Path, target: Path) -> None:
@@ -128,13 +129,14 @@ def copy_state(source: Path, target: Path) -> None:
 
 def one_day_run(root: Path, env: dict[str, str], baseline_env: dict) -> Increment:
     """One nightly run on the advanced CRM, and the compiled SQL alone on its result."""
+    probe = host_probe()
     run = run_measured([mgreen(), "run"], env)
     assert run.returncode == 0, run.output[-3000:]
     steps = step_durations(root / "dagster", run_id_of(run.output))
     baseline = compiled_sql_baseline(
         Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
     )
-    return Increment(run, steps, baseline)
+    return Increment(run, steps, baseline, probe)
 
 
 def _spread(values: list[float], digits: int = 1) -> str:
@@ -199,6 +201,7 @@ def main() -> None:
     (root / "dagster").mkdir(parents=True, exist_ok=True)
     (root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
+    first_probe = host_probe()
     first = run_measured([mgreen(), "run"], env)
     assert first.returncode == 0, first.output[-3000:]
     first_steps = step_durations(root / "dagster", run_id_of(first.output))
@@ -247,6 +250,13 @@ def main() -> None:
         ],
     ]
     out += [table(["transform stage", "in the nightly run (s)", "compiled SQL alone (s)", "ratio"], overhead), ""]
+    probes = ", ".join(f"{i.probe:.2f}" for i in increments)
+    out += [
+        f"Host probe (benchmarks/common.py `host_probe`: a fixed DuckDB query on every core, timed just "
+        f"before each run; the same on a calm machine): {first_probe:.2f} s before the first run, "
+        f"{probes} s before the one-day runs.",
+        "",
+    ]
     text = "\n".join(out)
     print(text)
     results = REPO / "benchmarks" / "results"
