@@ -249,7 +249,7 @@ def load_tables(
     so a second connection reads the next table in a thread (the drivers release the GIL) while
     this one merges; at most one table waits in memory. Every table is planned first (contract
     check, cursor): a table that lacks a column is reported in the returned list, not loaded.
-    Initial load at tier L: 23.5 s read then merged, 17.1 s overlapped.
+    First load at tier L (Intel machine): 22.9 s read then merged, 16.5 s overlapped.
     """
     loads: dict[str, TableLoad] = {}
     failures: list[str] = []
