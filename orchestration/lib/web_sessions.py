@@ -135,9 +135,6 @@ def _field(name: str) -> str:
     return f"fields[{_TEXT_FIELDS.index(name) + 1}]"
 
 
-_STARTED_AT = f"try_cast(replace(replace({_field('started_at')}, 'T', ' '), 'Z', '') as timestamp)"
-
-
 def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _Seen]]) -> tuple[int, int, int]:
     """Replace these files' rows (inside the caller's transaction); returns lines read,
     quarantined, and stored sessions deleted."""
@@ -183,15 +180,17 @@ def _load_files(conn: duckdb.DuckDBPyConnection, batch: list[tuple[Path, date, _
                 case when kind = 'OBJECT' then json_extract(line, {list(_JSON_FIELDS)}) end as documents
             from typed
         )
-        select source_file, line_no, fields, documents,
-            {_STARTED_AT} as started_at,
+        select source_file, line_no, fields, documents, started_at,
             case
                 when kind is null then 'not valid JSON (truncated or garbage line)'
                 when kind <> 'OBJECT' then 'not a JSON object'
                 when {_field("session_id")} is null then 'missing session_id'
-                when {_STARTED_AT} is null then 'missing or invalid started_at'
+                when started_at is null then 'missing or invalid started_at'
             end as reason
-        from parsed
+        from (
+            select *, try_cast(replace(replace({_field("started_at")}, 'T', ' '), 'Z', '') as timestamp) as started_at
+            from parsed
+        )
         """
     )
     conn.execute(

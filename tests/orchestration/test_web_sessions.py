@@ -71,28 +71,27 @@ def test_broken_lines_are_quarantined_with_reason_but_never_content(logs):
 def test_every_field_lands_in_its_column_as_the_json_operators_read_it(logs):
     """Each line is parsed once for all its fields: each column still gets its own field, typed
     as ``->>`` and ``->`` would give it (numbers written as text, JSON null kept as JSON)."""
+    record = {
+        "session_id": "s1",
+        "started_at": "2026-11-20T10:00:00Z",
+        "ip": "198.51.100.1",
+        "user_agent": "agent",
+        "device": "desktop",
+        "landing_page": "/landing",
+        "referrer": "https://ref.example/",
+        "utm_source": "src",
+        "utm_medium": "med",
+        "utm_campaign": "camp",
+        "pages": [{"path": "/landing", "at": "2026-11-20T10:00:00Z"}],
+        "search_terms": ["terme"],
+        "duration_s": 42,
+        "contact_id": "7",
+        "form": "devis",
+    }
     (logs / "2026-11-20.jsonl").write_text(
         "\n".join(
             [
-                json.dumps(
-                    {
-                        "session_id": "s1",
-                        "started_at": "2026-11-20T10:00:00Z",
-                        "ip": "198.51.100.1",
-                        "user_agent": "agent",
-                        "device": "desktop",
-                        "landing_page": "/landing",
-                        "referrer": "https://ref.example/",
-                        "utm_source": "src",
-                        "utm_medium": "med",
-                        "utm_campaign": "camp",
-                        "pages": [{"path": "/landing", "at": "2026-11-20T10:00:00Z"}],
-                        "search_terms": ["terme"],
-                        "duration_s": 42,
-                        "contact_id": "7",
-                        "form": "devis",
-                    }
-                ),
+                json.dumps(record),
                 json.dumps({"session_id": 12, "started_at": "2026-11-20 11:00:00", "pages": None, "form": {"a": 1}}),
                 json.dumps(["not", "an", "object"]),
                 json.dumps({"session_id": "s3", "started_at": "hier"}),
@@ -104,31 +103,23 @@ def test_every_field_lands_in_its_column_as_the_json_operators_read_it(logs):
     result = load(conn, logs)
     assert (result.sessions_loaded, result.quarantined) == (2, 2)
     columns = [row[0] for row in conn.execute("describe raw.web_sessions").fetchall()]
-    rows = conn.execute(
-        "select * exclude (pages, search_terms), pages::varchar, search_terms::varchar "
-        "from raw.web_sessions order by line_no"
-    ).fetchall()
-    first = dict(zip([c for c in columns if c not in ("pages", "search_terms")] + ["pages", "search_terms"], rows[0]))
+    read_back = [c for c in columns if c not in ("pages", "search_terms")] + ["pages", "search_terms"]
+    first, second = (
+        dict(zip(read_back, row))
+        for row in conn.execute(
+            "select * exclude (pages, search_terms), pages::varchar, search_terms::varchar "
+            "from raw.web_sessions order by line_no"
+        ).fetchall()
+    )
     assert first == {
-        "session_id": "s1",
+        **record,
         "started_at": datetime(2026, 11, 20, 10, 0),
-        "ip": "198.51.100.1",
-        "user_agent": "agent",
-        "device": "desktop",
-        "landing_page": "/landing",
-        "referrer": "https://ref.example/",
-        "utm_source": "src",
-        "utm_medium": "med",
-        "utm_campaign": "camp",
-        "duration_s": 42,
         "contact_id": 7,
-        "form": "devis",
         "source_file": "2026-11-20.jsonl",
         "line_no": 1,
         "pages": '[{"path":"/landing","at":"2026-11-20T10:00:00Z"}]',
         "search_terms": '["terme"]',
     }
-    second = dict(zip([c for c in columns if c not in ("pages", "search_terms")] + ["pages", "search_terms"], rows[1]))
     # A number read as text, a JSON null kept as JSON (not SQL NULL), an object as its JSON text.
     assert (second["session_id"], second["pages"], second["search_terms"], second["form"]) == (
         "12",
