@@ -53,10 +53,15 @@ class Measure:
     peak_rss_mib: float
     returncode: int = 0
     output: str = ""
+    # Wall-clock bounds of the command (epoch seconds), to place its own events (Dagster's
+    # event log) on the same clock.
+    launched_at: float = 0.0
+    ended_at: float = 0.0
 
 
 def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measure:
     """Run a command; wall time and the peak resident memory of its whole process tree."""
+    launched_at = time.time()
     started = time.perf_counter()
     proc = subprocess.Popen(
         args, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -80,7 +85,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path |
     output = proc.communicate()[0]
     done.set()
     sampler.join()
-    return Measure(time.perf_counter() - started, peak / 2**20, proc.returncode, output)
+    return Measure(time.perf_counter() - started, peak / 2**20, proc.returncode, output, launched_at, time.time())
 
 
 def table(headers: list[str], rows: list[list]) -> str:

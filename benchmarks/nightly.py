@@ -38,23 +38,43 @@ STEPS = {
     "published__marts": "publication (+ guard on the file)",
 }
 
+# The run outside its steps, placed by the command's own clock against the event log.
+PHASES = {
+    "start": "start: Python, imports, definitions (until the run's first event)",
+    "create": "creating the run (its 'planned' events) until its start",
+    "exit": "after the last step, until the command ends",
+}
 
-def step_durations(dagster_home: Path, run_id: str) -> dict[str, float]:
-    """Seconds per step of a run, from Dagster's event log."""
+
+def step_durations(dagster_home: Path, run_id: str, run: Measure | None = None) -> dict[str, float]:
+    """Seconds per step of a run, from Dagster's event log; given the command's measure, also
+    the phases of ``PHASES`` (the event log's timestamps and the command's are both the
+    machine's wall clock)."""
     from dagster import DagsterEventType, DagsterInstance
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with DagsterInstance.get() as instance:
+        records = instance.all_logs(run_id)
         starts, ends = {}, {}
-        for record in instance.all_logs(run_id):
+        run_started = run_ended = None
+        for record in records:
             event = record.dagster_event
-            if event is None or not event.step_key:
+            if event is None:
                 continue
-            if event.event_type == DagsterEventType.STEP_START:
+            if event.event_type == DagsterEventType.RUN_START:
+                run_started = record.timestamp
+            elif event.event_type in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
+                run_ended = record.timestamp
+            elif event.step_key and event.event_type == DagsterEventType.STEP_START:
                 starts[event.step_key] = record.timestamp
-            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            elif event.step_key and event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
                 ends[event.step_key] = record.timestamp
-        return {k: ends[k] - starts[k] for k in starts if k in ends}
+        durations = {k: ends[k] - starts[k] for k in starts if k in ends}
+        if run is not None and records and run_started is not None and run_ended is not None:
+            durations["start"] = records[0].timestamp - run.launched_at
+            durations["create"] = run_started - records[0].timestamp
+            durations["exit"] = run.ended_at - run_ended
+        return durations
 
 
 def run_id_of(output: str) -> str:
@@ -132,7 +152,7 @@ def one_day_run(root: Path, env: dict[str, str], baseline_env: dict) -> Incremen
     probe = host_probe()
     run = run_measured([mgreen(), "run"], env)
     assert run.returncode == 0, run.output[-3000:]
-    steps = step_durations(root / "dagster", run_id_of(run.output))
+    steps = step_durations(root / "dagster", run_id_of(run.output), run)
     baseline = compiled_sql_baseline(
         Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
     )
@@ -204,7 +224,7 @@ def main() -> None:
     first_probe = host_probe()
     first = run_measured([mgreen(), "run"], env)
     assert first.returncode == 0, first.output[-3000:]
-    first_steps = step_durations(root / "dagster", run_id_of(first.output))
+    first_steps = step_durations(root / "dagster", run_id_of(first.output), first)
     baseline_env = {**os.environ, **env}
     baseline = compiled_sql_baseline(
         Path(env["MGREEN_WAREHOUSE_PATH"]), root / "baseline" / "warehouse.duckdb", baseline_env
@@ -240,6 +260,11 @@ def main() -> None:
         for step, label in STEPS.items()
     ]
     out += [table(["step (Dagster event log)", "initial run (s)", "increment run (s)"], step_rows), ""]
+    phase_rows = [
+        [label, f"{first_steps.get(phase, 0):.1f}", _spread([i.steps.get(phase, 0.0) for i in increments])]
+        for phase, label in PHASES.items()
+    ]
+    out += [table(["outside the steps", "initial run (s)", "increment run (s)"], phase_rows), ""]
     overhead = [
         ["dbt step, initial", f"{dbt_first:.1f}", f"{baseline:.1f}", f"{dbt_first / baseline:.2f}"],
         [
