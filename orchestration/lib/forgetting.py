@@ -70,6 +70,19 @@ _DERIVED_ROWS: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
+class ErasureLinks:
+    """What ties erased persons to rows that do not carry their contact id: the last nine
+    digits of their phone numbers (unmatched calls) and the sessions of their simulations
+    (sessions the website logged anonymously). Read from raw while the person's rows are
+    still there, and kept from one pass of the night to the next: the CRM deletes the person
+    before the warehouse loads, and the load's key reconciliation then removes the very rows
+    these values were read from. Identifiers: never printed (no repr)."""
+
+    phone_digits: set[str] = field(default_factory=set, repr=False)
+    session_ids: set[str] = field(default_factory=set, repr=False)
+
+
+@dataclass
 class Forgotten:
     """Rows removed per raw table (counts only: the DPO's page shows them, nothing else)."""
 
@@ -80,6 +93,13 @@ class Forgotten:
     def total(self) -> int:
         return sum(self.rows.values())
 
+    def __add__(self, other: Forgotten) -> Forgotten:
+        """Two passes over the same requests: the persons once, the rows of both."""
+        rows = dict(self.rows)
+        for table, n in other.rows.items():
+            rows[table] = rows.get(table, 0) + n
+        return Forgotten(max(self.contacts, other.contacts), rows)
+
 
 def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
     rows = conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
@@ -87,13 +107,17 @@ def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def forget_contacts(
-    conn: duckdb.DuckDBPyConnection, contact_ids_sql: str, before_delete: Callable[[str, str], None] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    contact_ids_sql: str,
+    before_delete: Callable[[str, str], None] | None = None,
+    links: ErasureLinks | None = None,
 ) -> Forgotten:
     """Delete every raw row derived from the contact ids that ``contact_ids_sql`` selects.
 
     Runs in one transaction: either all of a person's rows go, or none. ``before_delete`` is
     called with each table and the condition of its delete, just before it runs (retention
-    records what periods it cuts into).
+    records what periods it cuts into). ``links``, when given, adds the phone numbers and
+    sessions of an earlier pass to those found now, and receives them all.
     """
     tables = _existing_tables(conn)
     result = Forgotten()
@@ -105,6 +129,8 @@ def forget_contacts(
         result.contacts = conn.execute("select count(*) from _forget_contacts").fetchone()[0]
         if result.contacts:
             _collect(conn, tables)
+            if links is not None:
+                _carry(conn, links)
             for table, where in _DERIVED_ROWS:
                 if table in tables:
                     if before_delete:
@@ -161,13 +187,70 @@ def _collect(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
     )
 
 
+def _carry(conn: duckdb.DuckDBPyConnection, links: ErasureLinks) -> None:
+    """Add an earlier pass's phone numbers and sessions to this pass's, and keep them all."""
+    conn.execute("insert into _forget_phones select unnest(?::varchar[])", [sorted(links.phone_digits)])
+    conn.execute("insert into _forget_sessions select unnest(?::varchar[])", [sorted(links.session_ids)])
+    links.phone_digits = {r[0] for r in conn.execute("select distinct phone_digits from _forget_phones").fetchall()}
+    links.session_ids = {r[0] for r in conn.execute("select distinct session_id from _forget_sessions").fetchall()}
+
+
+# Rows an erasure finds through the person's phone number or simulations, not their contact
+# id: the CRM keeps them (it cannot tell they are the person's), so the loader may copy them
+# again (its look-back window, a full reload, a log file delivered again) once the person's
+# own rows, through which they were found, are gone. Their source keys are kept in raw, with
+# the identifiers, and every erasure pass forgets those rows again.
+ERASED_KEYS_TABLE = "raw._erased_source_keys"
+_SOURCE_KEYS = {"calls": "call_id", "web_sessions": "session_id"}
+
+
+def _remember_keys(conn: duckdb.DuckDBPyConnection, table: str, where: str) -> None:
+    """Before an erasure's delete: keep the source keys of the rows it finds by a link other
+    than an erased contact id."""
+    key = _SOURCE_KEYS.get(table)
+    if key:
+        conn.execute(
+            f"insert into {ERASED_KEYS_TABLE} "
+            f"select distinct '{table}', {key}::varchar, now()::timestamp from raw.{table} "
+            f"where ({where}) "
+            "and (contact_id is null or contact_id not in (select contact_id from _forget_contacts where contact_id is not null)) "
+            f"and {key}::varchar not in (select source_key from {ERASED_KEYS_TABLE} where table_name = '{table}')"
+        )
+
+
+def _forget_erased_keys(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, int]:
+    """Delete the rows an earlier erasure found by their link, copied again since."""
+    deleted = {}
+    for table, key in _SOURCE_KEYS.items():
+        if table in tables:
+            n = conn.execute(
+                f"delete from raw.{table} where {key}::varchar in "
+                f"(select source_key from {ERASED_KEYS_TABLE} where table_name = ?)",
+                [table],
+            ).fetchone()[0]
+            if n:
+                deleted[table] = int(n)
+    return deleted
+
+
 EXECUTED_ERASURES_SQL = (
     "select contact_id from raw.privacy_requests where kind = 'effacement' and completed_at is not null"
 )
 
 
-def apply_erasures(conn: duckdb.DuckDBPyConnection) -> Forgotten:
-    """Forget every person whose erasure the CRM has executed (idempotent)."""
-    if "privacy_requests" not in _existing_tables(conn):
+def apply_erasures(conn: duckdb.DuckDBPyConnection, links: ErasureLinks | None = None) -> Forgotten:
+    """Forget every person whose erasure the CRM has executed (idempotent). The night runs it
+    twice with the same ``links`` (``raw_layer.refresh_raw``): once as soon as the requests are
+    loaded, while raw still holds the persons' phone numbers and simulations, and once after
+    the other tables and the logs, for what tonight's files bring."""
+    tables = _existing_tables(conn)
+    if "privacy_requests" not in tables:
         return Forgotten()
-    return forget_contacts(conn, EXECUTED_ERASURES_SQL)
+    conn.execute(
+        f"create table if not exists {ERASED_KEYS_TABLE} "
+        "(table_name varchar not null, source_key varchar not null, noted_at timestamp)"
+    )
+    result = forget_contacts(
+        conn, EXECUTED_ERASURES_SQL, before_delete=lambda table, where: _remember_keys(conn, table, where), links=links
+    )
+    return result + Forgotten(result.contacts, _forget_erased_keys(conn, tables))

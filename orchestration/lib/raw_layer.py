@@ -16,11 +16,13 @@ import duckdb
 
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, TableLoad, ensure_state, load_tables
-from orchestration.lib.forgetting import Forgotten, apply_erasures
+from orchestration.lib.forgetting import ErasureLinks, Forgotten, apply_erasures
 from orchestration.lib.retention import RULES, RULES_VERSION, apply_retention, cutoff
 from orchestration.lib.retention_cuts import clear_cuts
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
+# The CRM table that says whose erasure the CRM has executed.
+REQUESTS = "privacy_requests"
 # Log files older than the browsing-data retention are not loaded at all.
 BROWSING_MONTHS = next(rule.months for rule in RULES if rule.name == "browsing_data")
 
@@ -70,13 +72,29 @@ def refresh_raw(
     full_refresh = full_refresh or purged_by_older_rules(conn)
     seconds = {}
     started = time.perf_counter()
-    loads, failures = load_tables(conn, source_url, list(crm_tables().values()), full_refresh=full_refresh)
+    tables = crm_tables()
+    # The requests first, and tonight's executed erasures applied at once: the CRM has already
+    # deleted those persons, so the other tables' key reconciliation would remove the copied
+    # rows through which the rest is found (the phone of their unmatched calls, the sessions
+    # of their simulations). Their phones and sessions are kept for the second pass.
+    loads, failures = load_tables(conn, source_url, [tables[REQUESTS]], full_refresh=full_refresh)
     seconds["crm"] = time.perf_counter() - started
+    started = time.perf_counter()
+    links = ErasureLinks()
+    erased = apply_erasures(conn, links)
+    seconds["forgetting"] = time.perf_counter() - started
+    started = time.perf_counter()
+    others = [spec for name, spec in tables.items() if name != REQUESTS]
+    more, more_failures = load_tables(conn, source_url, others, full_refresh=full_refresh)
+    loads.update(more)
+    failures += more_failures
+    seconds["crm"] += time.perf_counter() - started
     started = time.perf_counter()
     web = load_web_sessions(conn, web_dir, keep_from=cutoff(now, BROWSING_MONTHS).date(), full_refresh=full_refresh)
     seconds["web"] = time.perf_counter() - started
     started = time.perf_counter()
-    erased = apply_erasures(conn)
+    # Again, for what tonight's tables and log files brought of the same persons.
+    erased += apply_erasures(conn, links)
     if full_refresh:
         # None recorded under older rules stays (a contact they purged may be kept now).
         clear_cuts(conn)
@@ -84,7 +102,7 @@ def refresh_raw(
     conn.execute("create table if not exists ops.retention_rules (version integer not null, applied_at timestamp)")
     conn.execute("delete from ops.retention_rules")
     conn.execute("insert into ops.retention_rules values (?, ?)", [RULES_VERSION, now])
-    seconds["forgetting"] = time.perf_counter() - started
+    seconds["forgetting"] += time.perf_counter() - started
     return RawRefresh(loads, failures, web, erased, retained, seconds, full_refresh)
 
 

@@ -1,11 +1,12 @@
 """Erasure: every raw row derived from an erased contact goes, and only those."""
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 
 from orchestration.lib.forgetting import apply_erasures, forget_contacts
+from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.web_sessions import load_web_sessions
 from tests.conftest import SMALL_END
 from tests.orchestration.test_crm_loader import load_all
@@ -101,3 +102,96 @@ def test_forgetting_nobody_changes_nothing(source_copy, tmp_path):
     before = conn.execute("select count(*) from raw.quotes").fetchone()[0]
     assert forget_contacts(conn, "select 0 as contact_id where false").total == 0
     assert conn.execute("select count(*) from raw.quotes").fetchone()[0] == before
+
+
+def _crm_erases(sqlite_path, contact_id, completed_at):
+    """What the CRM does when it executes an erasure: it hard-deletes the person's rows (every
+    row carrying their contact id) and keeps the request."""
+    src = sqlite3.connect(sqlite_path)
+    try:
+        tables = [r[0] for r in src.execute("select name from sqlite_master where type = 'table'")]
+        for table in tables:
+            columns = [r[1] for r in src.execute(f"pragma table_info({table})")]
+            if table != "privacy_requests":
+                for column in (c for c in columns if c.endswith("contact_id")):
+                    src.execute(f"delete from {table} where {column} = ?", [contact_id])
+        src.execute(
+            "insert into privacy_requests values ((select max(privacy_request_id) + 1 from privacy_requests), "
+            "?, 'effacement', ?, ?, ?)",
+            [contact_id, completed_at, completed_at, completed_at],
+        )
+        src.commit()
+    finally:
+        src.close()
+
+
+def test_a_person_the_crm_deleted_before_the_night_is_forgotten_by_their_number_and_simulations(source_copy, tmp_path):
+    """The CRM deletes the person before the warehouse loads: the night still finds what only
+    the person's copied rows linked to them (an unmatched call from their number, a session
+    named only by their simulation)."""
+    night = datetime.combine(SMALL_END + timedelta(days=2), time(2))
+    changed_at = f"{SMALL_END + timedelta(days=1)} 09:00:00"
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, night)
+    # A person kept by retention, with a phone and a simulation, who never asked for a quote.
+    target, phone, simulation = conn.execute("""
+        select c.contact_id, c.phone, min(s.simulation_id)
+        from raw.contacts c join raw.simulations s using (contact_id)
+        where length(regexp_replace(c.phone, '[^0-9]', '', 'g')) >= 9
+          and c.contact_id not in (select contact_id from raw.quotes)
+        group by all order by c.contact_id limit 1""").fetchone()
+    session, log_file = conn.execute(
+        "select session_id, source_file from raw.web_sessions where contact_id is null "
+        "and session_id not in (select web_session_id from raw.simulations where web_session_id is not null) "
+        "order by session_id limit 1"
+    ).fetchone()
+    digits = "".join(ch for ch in phone if ch.isdigit())[-9:]
+    src = sqlite3.connect(source_copy.sqlite)
+    # A call the CRM could not match to anyone, from the person's number...
+    src.execute(
+        "insert into calls (call_id, contact_id, caller_number, started_at, updated_at) "
+        "values ((select max(call_id) + 1 from calls), null, ?, ?, ?)",
+        ["0" + digits, changed_at, changed_at],
+    )
+    call = src.execute("select max(call_id) from calls").fetchone()[0]
+    # ...and their simulation made during a session the website logged anonymously.
+    src.execute(
+        "update simulations set web_session_id = ?, updated_at = ? where simulation_id = ?",
+        [session, changed_at, simulation],
+    )
+    src.commit()
+    src.close()
+    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, night)
+    assert conn.execute("select count(*) from raw.calls where call_id = ?", [call]).fetchone()[0] == 1
+    assert conn.execute("select count(*) from raw.web_sessions where session_id = ?", [session]).fetchone()[0] == 1
+
+    # The day of the erasure, another unmatched call from that number reaches the CRM: the
+    # night loads it after its first pass, and finds it by the number that pass kept.
+    src = sqlite3.connect(source_copy.sqlite)
+    src.execute(
+        "insert into calls (call_id, contact_id, caller_number, started_at, updated_at) "
+        "values ((select max(call_id) + 1 from calls), null, ?, ?, ?)",
+        ["+33 " + digits, changed_at, f"{SMALL_END + timedelta(days=1)} 11:00:00"],
+    )
+    late_call = src.execute("select max(call_id) from calls").fetchone()[0]
+    src.commit()
+    src.close()
+    _crm_erases(source_copy.sqlite, target, f"{SMALL_END + timedelta(days=1)} 10:00:00")
+    night_after = refresh_raw(conn, source_copy.source_url, source_copy.web_dir, night)
+
+    assert conn.execute("select count(*) from raw.contacts where contact_id = ?", [target]).fetchone()[0] == 0
+    assert conn.execute("select count(*) from raw.calls where call_id in (?, ?)", [call, late_call]).fetchone()[0] == 0
+    assert conn.execute("select count(*) from raw.web_sessions where session_id = ?", [session]).fetchone()[0] == 0
+    # Counted as the erasure's (the DPO's page), not as rows the load replaced.
+    assert night_after.erased.rows["calls"] >= 1 and night_after.erased.rows["web_sessions"] >= 1
+    # The next night reads the calls of the last hours again (the loader's look-back): what
+    # was forgotten stays forgotten, though the person's rows are long gone from raw.
+    refresh_raw(conn, source_copy.source_url, source_copy.web_dir, night)
+    assert conn.execute("select count(*) from raw.calls where call_id in (?, ?)", [call, late_call]).fetchone()[0] == 0
+    assert conn.execute("select count(*) from raw.web_sessions where session_id = ?", [session]).fetchone()[0] == 0
+    # The website delivers that day's log again (one more line): its sessions are reloaded,
+    # the person's among them, and forgotten again.
+    with (source_copy.web_dir / log_file).open("a", encoding="utf-8") as log:
+        log.write("{not json\n")
+    assert refresh_raw(conn, source_copy.source_url, source_copy.web_dir, night).web.files_loaded >= 1
+    assert conn.execute("select count(*) from raw.web_sessions where session_id = ?", [session]).fetchone()[0] == 0
