@@ -115,6 +115,21 @@ RULES: tuple[RetentionRule, ...] = (
         ),
         empties="web_sessions.started_at",
     ),
+    # The CRM's rows tied to no contact: calls it could not match (the caller's number is a
+    # direct identifier) and simulations of visitors who stayed anonymous (their household's tax
+    # income, postcode and home). No contact ever carries them to a rule above, so they were
+    # kept for ever. Whoever called or simulated is at most a prospect to M'green: three years
+    # from the collection, the call or the simulation (from when the CRM wrote the row when that
+    # date is after it, a typing error). No mart counts these tables: no period is cut.
+    RetentionRule(
+        name="unlinked_prospects",
+        policy="Non-client prospects: 3 years from collection or from the prospect's last contact.",
+        months=36,
+        deletions=(
+            ("calls", "contact_id is null and least(started_at, updated_at) < $cutoff"),
+            ("simulations", "contact_id is null and least(created_at, updated_at) < $cutoff"),
+        ),
+    ),
 )
 
 

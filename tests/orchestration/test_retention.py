@@ -48,7 +48,14 @@ def ids(conn, table):
 
 def test_rules_are_documented_in_one_place():
     names = [r.name for r in RULES]
-    assert names == ["prospects", "client_prospecting", "billing", "opposition_lists", "browsing_data"]
+    assert names == [
+        "prospects",
+        "client_prospecting",
+        "billing",
+        "opposition_lists",
+        "browsing_data",
+        "unlinked_prospects",
+    ]
     assert all(r.policy and r.months > 0 for r in RULES)
 
 
@@ -287,6 +294,39 @@ def test_browsing_data_is_kept_thirteen_months(raw):
     apply_retention(raw, NOW)
     assert raw.execute("select session_id from raw.web_sessions").fetchall() == [("new",)]
     assert raw.execute("select source_file from raw.web_sessions_quarantine").fetchall() == [("2025-10-27.jsonl",)]
+
+
+def test_calls_and_simulations_of_no_contact_are_kept_three_years_from_collection(raw):
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (5, null, '2026-01-01', null)"
+    )
+    raw.execute(
+        "create table raw.calls (call_id bigint, contact_id bigint, caller_number varchar, started_at timestamp, "
+        "updated_at timestamp)"
+    )
+    raw.execute(
+        "create table raw.simulations (simulation_id bigint, contact_id bigint, web_session_id varchar, "
+        "fiscal_income_eur integer, created_at timestamp, updated_at timestamp)"
+    )
+    raw.execute(
+        "insert into raw.calls values "
+        "(1, null, '0611111111', '2023-11-25', '2023-11-25'),"  # unmatched, 3 years + 1 day: purged
+        "(2, null, '0622222222', '2023-11-27', '2023-11-27'),"  # unmatched, 3 years - 1 day: kept
+        "(3, null, '0633333333', '2031-05-01', '2020-06-01'),"  # a call 'in 2031', written in 2020: purged
+        "(4, 5, '0644444444', '2020-01-01', '2020-01-01')"  # the contact's: its person's rules decide
+    )
+    raw.execute(
+        "insert into raw.simulations values "
+        "(1, null, 's1', 21000, '2023-11-25', '2023-11-25'),"  # anonymous, 3 years + 1 day: purged
+        "(2, null, 's2', 35000, '2023-11-27', '2024-02-01'),"  # anonymous, 3 years - 1 day: kept
+        "(3, 5, 's3', 28000, '2020-01-01', '2020-01-01')"  # the contact's
+    )
+    result = apply_retention(raw, NOW)
+    assert sorted(r[0] for r in raw.execute("select call_id from raw.calls").fetchall()) == [2, 4]
+    assert sorted(r[0] for r in raw.execute("select simulation_id from raw.simulations").fetchall()) == [2, 3]
+    assert result["unlinked_prospects"].rows == {"calls": 2, "simulations": 1}
+    # Nothing published counts these tables: no period is cut.
+    assert not {name for name, _, _ in cuts(raw)} & {"calls.started_at", "simulations.created_at"}
 
 
 def cuts(conn) -> set[tuple]:
