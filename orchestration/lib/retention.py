@@ -62,6 +62,16 @@ _LAST_HEARD = (
     "case when c.last_contact_at <= $now then c.last_contact_at end), c.updated_at)"
 )
 
+# A row whose contact id is missing or names no contact of raw.
+_NO_CONTACT = (
+    "(contact_id is null or contact_id not in (select contact_id from raw.contacts where contact_id is not null))"
+)
+# A quote of no contact that no order refers to, collected more than three years ago.
+_UNLINKED_QUOTE = (
+    f"{_NO_CONTACT} and quote_id not in (select quote_id from raw.orders where quote_id is not null) "
+    "and least(created_at, updated_at) < $cutoff"
+)
+
 RULES: tuple[RetentionRule, ...] = (
     RetentionRule(
         name="prospects",
@@ -115,19 +125,26 @@ RULES: tuple[RetentionRule, ...] = (
         ),
         empties="web_sessions.started_at",
     ),
-    # The CRM's rows tied to no contact: calls it could not match (the caller's number is a
-    # direct identifier) and simulations of visitors who stayed anonymous (their household's tax
-    # income, postcode and home). No contact ever carries them to a rule above, so they were
-    # kept for ever. Whoever called or simulated is at most a prospect to M'green: three years
-    # from the collection, the call or the simulation (from when the CRM wrote the row when that
-    # date is after it, a typing error). No mart counts these tables: no period is cut.
+    # The CRM's rows that no contact reaches: calls it could not match (the caller's number is a
+    # direct identifier), simulations of visitors who stayed anonymous (their household's tax
+    # income, postcode and home), and rows whose contact id names no contact of raw (the CRM's
+    # dirty references, or a row the CRM sent again after retention purged its person). No
+    # person carries them to a rule above, so they were kept for ever. Whoever called,
+    # simulated, consented, asked or got a quote is at most a prospect to M'green: three years
+    # from the collection (from when the CRM wrote the row when that date is later, a typing
+    # error). A quote an order refers to is the order's, and stays. No mart counts these rows
+    # (the funnel joins requests and quotes to their contact): no period is cut.
     RetentionRule(
         name="unlinked_prospects",
         policy="Non-client prospects: 3 years from collection or from the prospect's last contact.",
         months=36,
         deletions=(
-            ("calls", "contact_id is null and least(started_at, updated_at) < $cutoff"),
-            ("simulations", "contact_id is null and least(created_at, updated_at) < $cutoff"),
+            ("calls", f"{_NO_CONTACT} and least(started_at, updated_at) < $cutoff"),
+            ("simulations", f"{_NO_CONTACT} and least(created_at, updated_at) < $cutoff"),
+            ("consents", f"{_NO_CONTACT} and least(recorded_at, updated_at) < $cutoff"),
+            ("requests", f"{_NO_CONTACT} and least(created_at, updated_at) < $cutoff"),
+            ("quote_lines", f"quote_id in (select quote_id from raw.quotes where {_UNLINKED_QUOTE})"),
+            ("quotes", _UNLINKED_QUOTE),
         ),
     ),
 )

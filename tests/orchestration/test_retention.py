@@ -35,8 +35,15 @@ def raw():
         "create table raw.invoices (invoice_id bigint, order_id bigint, issued_at timestamp, updated_at timestamp, "
         "status varchar default 'payee')"
     )
-    conn.execute("create table raw.consents (contact_id bigint, granted boolean, recorded_at timestamp)")
-    conn.execute("create table raw.requests (contact_id bigint, created_at timestamp)")
+    # The CRM wrote these rows when it collected them.
+    conn.execute(
+        "create table raw.consents (contact_id bigint, granted boolean, recorded_at timestamp, "
+        "updated_at timestamp generated always as (recorded_at) virtual)"
+    )
+    conn.execute(
+        "create table raw.requests (contact_id bigint, created_at timestamp, "
+        "updated_at timestamp generated always as (created_at) virtual)"
+    )
     conn.execute("create table raw.web_sessions (session_id varchar, contact_id bigint, started_at timestamp)")
     conn.execute("create table raw.web_sessions_quarantine (source_file varchar, line_no bigint)")
     return conn
@@ -296,7 +303,7 @@ def test_browsing_data_is_kept_thirteen_months(raw):
     assert raw.execute("select source_file from raw.web_sessions_quarantine").fetchall() == [("2025-10-27.jsonl",)]
 
 
-def test_calls_and_simulations_of_no_contact_are_kept_three_years_from_collection(raw):
+def test_rows_of_no_contact_are_kept_three_years_from_collection(raw):
     raw.execute(
         "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values (5, null, '2026-01-01', null)"
     )
@@ -321,10 +328,38 @@ def test_calls_and_simulations_of_no_contact_are_kept_three_years_from_collectio
         "(2, null, 's2', 35000, '2023-11-27', '2024-02-01'),"  # anonymous, 3 years - 1 day: kept
         "(3, 5, 's3', 28000, '2020-01-01', '2020-01-01')"  # the contact's
     )
+    # Rows whose contact id names no contact (99): the CRM's dirty references.
+    raw.execute("insert into raw.consents values (99, true, '2020-01-01'), (99, true, '2024-01-01')")
+    raw.execute("insert into raw.requests values (99, '2020-01-01'), (5, '2020-01-01')")
+    raw.execute(
+        "create table raw.quotes (quote_id bigint, contact_id bigint, created_at timestamp, updated_at timestamp)"
+    )
+    raw.execute("create table raw.quote_lines (quote_id bigint, line_no integer, updated_at timestamp)")
+    raw.execute(
+        "insert into raw.quotes values (601, 99, '2020-01-01', '2020-01-02'),"  # no contact, no order: purged
+        "(602, 99, '2020-01-01', '2020-01-02'),"  # no contact, but an order refers to it: the order's
+        "(603, 99, '2025-01-01', '2025-01-02'),"  # no contact, collected last year: kept
+        "(604, 5, '2020-01-01', '2020-01-02')"  # the contact's
+    )
+    raw.execute(
+        "insert into raw.quote_lines values (601, 1, '2020-01-02'), (601, 2, '2020-01-02'), (602, 1, '2020-01-02')"
+    )
+    raw.execute("insert into raw.orders values (62, 602, 5, 'planifiee', null, '2026-01-01')")
     result = apply_retention(raw, NOW)
     assert sorted(r[0] for r in raw.execute("select call_id from raw.calls").fetchall()) == [2, 4]
     assert sorted(r[0] for r in raw.execute("select simulation_id from raw.simulations").fetchall()) == [2, 3]
-    assert result["unlinked_prospects"].rows == {"calls": 2, "simulations": 1}
+    assert raw.execute("select contact_id, recorded_at from raw.consents").fetchall() == [(99, datetime(2024, 1, 1))]
+    assert ids(raw, "requests") == [5]
+    assert sorted(r[0] for r in raw.execute("select quote_id from raw.quotes").fetchall()) == [602, 603, 604]
+    assert raw.execute("select quote_id from raw.quote_lines").fetchall() == [(602,)]
+    assert result["unlinked_prospects"].rows == {
+        "calls": 2,
+        "simulations": 1,
+        "consents": 1,
+        "requests": 1,
+        "quote_lines": 2,
+        "quotes": 1,
+    }
     # Nothing published counts these tables: no period is cut.
     assert not {name for name, _, _ in cuts(raw)} & {"calls.started_at", "simulations.created_at"}
 
