@@ -159,9 +159,22 @@ def _collect(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
     contacts = table_or_empty("contacts", "null::bigint as contact_id, null::varchar as phone")
     sessions = table_or_empty("web_sessions", "null::varchar as session_id, null::bigint as contact_id")
     simulations = table_or_empty("simulations", "null::varchar as web_session_id, null::bigint as contact_id")
+    # A quote is the person's when it names them, or when it names no contact (one of the CRM's
+    # dirty references) and only their orders name it.
     conn.execute(
-        f"create or replace temp table _forget_quotes as select quote_id from {quotes} "
-        "where contact_id in (select contact_id from _forget_contacts)"
+        f"""
+        create or replace temp table _forget_quotes as
+        select quote_id from {quotes} q
+        where contact_id in (select contact_id from _forget_contacts)
+        or (
+            (q.contact_id is null or q.contact_id not in (select contact_id from {contacts} where contact_id is not null))
+            and q.quote_id in (select quote_id from {orders} where contact_id in (select contact_id from _forget_contacts))
+            and not exists (
+                select 1 from {orders} o where o.quote_id = q.quote_id
+                and (o.contact_id is null or o.contact_id not in (select contact_id from _forget_contacts))
+            )
+        )
+        """
     )
     conn.execute(
         f"create or replace temp table _forget_orders as select order_id from {orders} "

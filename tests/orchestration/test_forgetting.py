@@ -96,6 +96,26 @@ def test_an_executed_erasure_removes_every_derived_row(source_copy, tmp_path):
     assert apply_erasures(conn).total == 0
 
 
+def test_a_quote_of_no_contact_that_only_a_forgotten_persons_orders_name_goes_with_them():
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw.contacts (contact_id bigint, phone varchar)")
+    conn.execute("create table raw.quotes (quote_id bigint, contact_id bigint, site_postcode varchar)")
+    conn.execute("create table raw.quote_lines (quote_id bigint, line_no integer)")
+    conn.execute("create table raw.orders (order_id bigint, quote_id bigint, contact_id bigint)")
+    conn.execute("insert into raw.contacts values (1, null), (2, null)")
+    # Quote 10 names a contact the CRM never had (a dirty reference), and only the person's order
+    # names it. Quote 30 names no contact either, but another person's order names it too.
+    conn.execute("insert into raw.quotes values (10, 900000001, '75011'), (20, 2, '93100'), (30, 900000003, '94200')")
+    conn.execute("insert into raw.quote_lines values (10, 1), (20, 1), (30, 1)")
+    conn.execute("insert into raw.orders values (100, 10, 1), (200, 20, 2), (300, 30, 1), (301, 30, 2)")
+    result = forget_contacts(conn, "select 1 as contact_id")
+    assert conn.execute("select quote_id from raw.quotes order by 1").fetchall() == [(20,), (30,)]
+    assert conn.execute("select quote_id from raw.quote_lines order by 1").fetchall() == [(20,), (30,)]
+    assert conn.execute("select order_id from raw.orders order by 1").fetchall() == [(200,), (301,)]
+    assert result.rows == {"quote_lines": 1, "orders": 2, "quotes": 1, "contacts": 1}
+
+
 def test_forgetting_nobody_changes_nothing(source_copy, tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     load_all(source_copy, conn)
