@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,22 @@ def make_place(root: Path) -> Place:
         root / "warehouse" / "warehouse.duckdb",
         root / "published" / "marts.duckdb",
     )
+
+
+def crm_hard_deletes(sqlite_path: Path, contact_id: int) -> None:
+    """What the CRM does when it executes a person's erasure (../shared/crm/schema.sql): it
+    hard-deletes every row carrying their contact id, except the request in privacy_requests."""
+    src = sqlite3.connect(sqlite_path)
+    try:
+        for (table,) in src.execute("select name from sqlite_master where type = 'table'").fetchall():
+            if table == "privacy_requests":
+                continue
+            for column in (r[1] for r in src.execute(f"pragma table_info({table})").fetchall()):
+                if column.endswith("contact_id"):
+                    src.execute(f"delete from {table} where {column} = ?", [contact_id])
+        src.commit()
+    finally:
+        src.close()
 
 
 @pytest.fixture(scope="session")

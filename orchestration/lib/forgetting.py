@@ -101,6 +101,12 @@ class Forgotten:
         return Forgotten(max(self.contacts, other.contacts), rows)
 
 
+def names_no_contact(column: str = "contact_id", contacts: str = "raw.contacts") -> str:
+    """SQL: the row's contact id is missing or names none of the contacts in ``contacts``
+    (``raw.contacts``: one of the CRM's dirty references; ``_forget_contacts``: nobody forgotten)."""
+    return f"({column} is null or {column} not in (select contact_id from {contacts} where contact_id is not null))"
+
+
 def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
     rows = conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
     return {r[0] for r in rows}
@@ -167,11 +173,11 @@ def _collect(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
         select quote_id from {quotes} q
         where contact_id in (select contact_id from _forget_contacts)
         or (
-            (q.contact_id is null or q.contact_id not in (select contact_id from {contacts} where contact_id is not null))
+            {names_no_contact("q.contact_id", contacts)}
             and q.quote_id in (select quote_id from {orders} where contact_id in (select contact_id from _forget_contacts))
             and not exists (
                 select 1 from {orders} o where o.quote_id = q.quote_id
-                and (o.contact_id is null or o.contact_id not in (select contact_id from _forget_contacts))
+                and {names_no_contact("o.contact_id", "_forget_contacts")}
             )
         )
         """
@@ -226,7 +232,7 @@ def _remember_keys(conn: duckdb.DuckDBPyConnection, table: str, where: str) -> N
             f"insert into {ERASED_KEYS_TABLE} "
             f"select distinct '{table}', {key}::varchar, now()::timestamp from raw.{table} "
             f"where ({where}) "
-            "and (contact_id is null or contact_id not in (select contact_id from _forget_contacts where contact_id is not null)) "
+            f"and {names_no_contact(contacts='_forget_contacts')} "
             f"and {key}::varchar not in (select source_key from {ERASED_KEYS_TABLE} where table_name = '{table}')"
         )
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.lib.forgetting import Forgotten, forget_contacts
+from orchestration.lib.forgetting import Forgotten, forget_contacts, names_no_contact
 from orchestration.lib.retention_cuts import CANCELLED_INVOICE, CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
 
 
@@ -63,9 +63,7 @@ _LAST_HEARD = (
 )
 
 # A row whose contact id is missing or names no contact of raw.
-_NO_CONTACT = (
-    "(contact_id is null or contact_id not in (select contact_id from raw.contacts where contact_id is not null))"
-)
+_NO_CONTACT = names_no_contact()
 # A quote of no contact that no order refers to, collected more than three years ago.
 _UNLINKED_QUOTE = (
     f"{_NO_CONTACT} and quote_id not in (select quote_id from raw.orders where quote_id is not null) "

@@ -21,7 +21,7 @@ from orchestration.lib.pseudonymisation import pseudonym
 from orchestration.lib.retention import resolve_persons
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import advance
-from tests.conftest import SMALL_END, TEST_KEY, make_place, run_nightly, table_rows
+from tests.conftest import SMALL_END, TEST_KEY, crm_hard_deletes, make_place, run_nightly, table_rows
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -399,14 +399,7 @@ def test_rows_the_crm_deleted_do_not_stay_in_the_warehouse_file(published_place,
           )
         limit 1""",
     )[0]
-    src = sqlite3.connect(place.sqlite)
-    tables = [r[0] for r in src.execute("select name from sqlite_master where type = 'table'").fetchall()]
-    for table in tables:
-        columns = {r[1] for r in src.execute(f"pragma table_info({table})").fetchall()}
-        if "contact_id" in columns:
-            src.execute(f"delete from {table} where contact_id = ?", [target])
-    src.commit()
-    src.close()
+    crm_hard_deletes(place.sqlite, target)
     assert email.encode() in place.warehouse.read_bytes()
     environ(place)
     definitions = defs()

@@ -8,7 +8,7 @@ import duckdb
 from orchestration.lib.forgetting import apply_erasures, forget_contacts
 from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.web_sessions import load_web_sessions
-from tests.conftest import SMALL_END
+from tests.conftest import SMALL_END, crm_hard_deletes
 from tests.orchestration.test_crm_loader import load_all
 
 
@@ -125,16 +125,10 @@ def test_forgetting_nobody_changes_nothing(source_copy, tmp_path):
 
 
 def _crm_erases(sqlite_path, contact_id, completed_at):
-    """What the CRM does when it executes an erasure: it hard-deletes the person's rows (every
-    row carrying their contact id) and keeps the request."""
+    """The CRM executes an erasure: it hard-deletes the person and keeps the request."""
+    crm_hard_deletes(sqlite_path, contact_id)
     src = sqlite3.connect(sqlite_path)
     try:
-        tables = [r[0] for r in src.execute("select name from sqlite_master where type = 'table'")]
-        for table in tables:
-            columns = [r[1] for r in src.execute(f"pragma table_info({table})")]
-            if table != "privacy_requests":
-                for column in (c for c in columns if c.endswith("contact_id")):
-                    src.execute(f"delete from {table} where {column} = ?", [contact_id])
         src.execute(
             "insert into privacy_requests values ((select max(privacy_request_id) + 1 from privacy_requests), "
             "?, 'effacement', ?, ?, ?)",
