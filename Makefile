@@ -3,11 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-MANIFEST := dbt_project/target/manifest.json
 # The benchmarks time the one-day run this many times from the same state (median and range).
 BENCH_REPEAT ?= 3
 
-.PHONY: install demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
+.PHONY: install manifest demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -16,36 +15,37 @@ $(INSTALLED): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(INSTALLED)
 
-# dagster-dbt reads dbt's manifest when the definitions load: parse the project first.
-$(MANIFEST): $(INSTALLED) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
-	touch $(MANIFEST)
+# dagster-dbt reads dbt's manifest when the definitions load: parse the project whenever its
+# files changed since the last parse (added, edited, deleted or renamed: the manifest carries a
+# fingerprint of the project's paths and contents; orchestration/lib/dbt_manifest.py).
+manifest: $(INSTALLED)
+	$(BIN)/python -m orchestration.lib.dbt_manifest
 
-install: $(MANIFEST)  ## the virtual environment and dbt's manifest, running nothing (a server's install)
+install: manifest  ## the virtual environment and dbt's manifest, running nothing (a server's install)
 
-demo: $(MANIFEST)  ## demo key, demo CRM, one nightly run, then the dashboards on http://localhost:8501
+demo: manifest  ## demo key, demo CRM, one nightly run, then the dashboards on http://localhost:8501
 	$(BIN)/mgreen demo
 
-run: $(MANIFEST)  ## the nightly job once, on the configured source
+run: manifest  ## the nightly job once, on the configured source
 	$(BIN)/mgreen run
 
-test: $(MANIFEST)  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
+test: manifest  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
 	$(BIN)/pytest -q
 
-test-fast: $(MANIFEST)  ## without the end-to-end, PostgreSQL and browser tiers
+test-fast: manifest  ## without the end-to-end, PostgreSQL and browser tiers
 	$(BIN)/pytest -q -m "not e2e and not postgres and not browser"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check orchestration dashboards expectations synthetic_crm tests benchmarks
 	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm tests benchmarks
 
-dev: $(MANIFEST)  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
+dev: manifest  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
 	$(BIN)/mgreen dev
 
 dashboards: $(INSTALLED)
 	$(BIN)/mgreen dashboards
 
-bench-s bench-m bench-l: $(MANIFEST)
+bench-s bench-m bench-l: manifest
 	$(BIN)/python benchmarks/nightly.py --tier $(subst bench-,,$@) --repeat $(BENCH_REPEAT)
 
 bench: bench-s bench-m bench-l

@@ -65,3 +65,13 @@ def dbt_rebuilt_schemas() -> tuple[str, ...]:
         else:
             kept.add(node["schema"])
     return tuple(sorted(rebuilt - kept))
+
+
+def dbt_relations() -> set[tuple[str, str]]:
+    """(schema, name) of every relation the project's models, seeds and snapshots write."""
+    manifest = dbt_manifest()
+    return {
+        (node["schema"], node.get("alias") or node["name"])
+        for node in [*manifest["nodes"].values(), *manifest.get("snapshots", {}).values()]
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }

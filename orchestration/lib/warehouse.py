@@ -59,3 +59,27 @@ def writing(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             yield conn
         finally:
             conn.close()
+
+
+def drop_orphan_relations(
+    conn: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], known: set[tuple[str, str]]
+) -> list[str]:
+    """Drop the tables and views of ``schemas`` that are not in ``known`` (schema, name) pairs;
+    returns what was dropped, as ``schema.name``.
+
+    dbt never drops the relation of a model removed from the project: left alone, a removed
+    mart would still be published, and a removed staging model would keep its rows."""
+    if not schemas:
+        return []
+    marks = ", ".join("?" for _ in schemas)
+    found = conn.execute(
+        f"select table_schema, table_name, table_type from information_schema.tables "
+        f"where table_catalog = current_database() and table_schema in ({marks}) order by 1, 2",
+        list(schemas),
+    ).fetchall()
+    dropped = []
+    for schema, name, kind in found:
+        if (schema, name) not in known:
+            conn.execute(f'drop {"view" if kind == "VIEW" else "table"} "{schema}"."{name}"')
+            dropped.append(f"{schema}.{name}")
+    return dropped
