@@ -1,11 +1,15 @@
 """Definition tier: everything loads, every mart is guarded, the schedule is what we say."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 from dagster import build_schedule_context
 
 from orchestration.definitions import defs
 from orchestration.defs.guard.checks import CHECK_NAME, mart_keys
 from orchestration.defs.nightly.schedules import nightly_schedule
+from orchestration.lib.run_instant import AS_OF_TAG, parse_instant
 
 
 def test_definitions_load():
@@ -47,9 +51,12 @@ def test_schedule_runs_the_nightly_job_at_two_in_paris():
     assert nightly_schedule.cron_schedule == "0 2 * * *"
     assert nightly_schedule.execution_timezone == "Europe/Paris"
     assert nightly_schedule.job_name == "nightly"
-    context = build_schedule_context(scheduled_execution_time=None)
+    at = datetime(2026, 12, 31, 2, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    context = build_schedule_context(scheduled_execution_time=at)
     requests = list(nightly_schedule.evaluate_tick(context).run_requests or [])
     assert len(requests) == 1
+    # The night is computed as of its scheduled instant, however long it waits in the queue.
+    assert parse_instant(requests[0].tags[AS_OF_TAG]) == datetime(2026, 12, 31, 1, 0)
 
 
 def test_nightly_job_uses_the_in_process_executor_and_selects_everything():
