@@ -62,8 +62,8 @@ def make_place(root: Path) -> Place:
 
 
 def crm_hard_deletes(sqlite_path: Path, contact_id: int) -> None:
-    """What the CRM does when it executes a person's erasure (../shared/crm/schema.sql): it
-    hard-deletes every row carrying their contact id, except the request in privacy_requests."""
+    """What the CRM does when it executes a person's erasure: it hard-deletes every row carrying
+    their contact id, except the request in privacy_requests."""
     src = sqlite3.connect(sqlite_path)
     try:
         for (table,) in src.execute("select name from sqlite_master where type = 'table'").fetchall():
@@ -108,15 +108,18 @@ def environ(monkeypatch):
     return apply
 
 
-def run_nightly(place: Place, run_config: dict | None = None):
-    """The nightly job, in process, on an ephemeral Dagster instance (settings from the env)."""
+def run_nightly(place: Place, run_config: dict | None = None, as_of: datetime | None = None):
+    """The nightly job, in process, on an ephemeral Dagster instance (settings from the env);
+    ``as_of`` (naive UTC) pins the run's instant, otherwise the run's creation."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.lib.run_instant import AS_OF_TAG
 
     job = defs().resolve_job_def("nightly")
+    tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
         from orchestration.lib.run_report import explain_failure
 
         return result, (None if result.success else explain_failure(instance, result.run_id))
@@ -138,13 +141,13 @@ def published_copy(root: Path, source: Place, k: int = 5) -> Place:
     return place
 
 
-def run_in_place(place: Place, k: int = 5) -> None:
+def run_in_place(place: Place, k: int = 5, as_of: datetime | None = None) -> None:
     """The nightly job with the place's settings (session fixtures cannot use monkeypatch)."""
     saved = dict(os.environ)
     os.environ.update(place.environ(k))
     os.environ["DAGSTER_HOME"] = str(place.root / "dagster")
     try:
-        result, reason = run_nightly(place)
+        result, reason = run_nightly(place, as_of=as_of)
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -1,9 +1,12 @@
 """The resource every step shares: the run's settings (DESIGN.md's contract)."""
 
 import os
+from datetime import datetime
 
 import dagster as dg
 
+from orchestration.lib.run_instant import RunInstantError
+from orchestration.lib.run_instant import run_instant as instant_of
 from orchestration.lib.settings import Settings
 
 
@@ -33,6 +36,16 @@ class WarehouseResource(dg.ConfigurableResource):
         env = dict(os.environ)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return Settings.from_env(env)
+
+
+def run_instant(context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> datetime:
+    """This run's one instant (naive UTC), the same in every step (``lib/run_instant.py``)."""
+    run = context.run
+    record = context.instance.get_run_record_by_id(run.run_id)
+    try:
+        return instant_of(run.tags, record.create_timestamp)
+    except RunInstantError as exc:
+        raise dg.Failure(description=str(exc)) from None
 
 
 defs = dg.Definitions(resources={"warehouse": WarehouseResource()})

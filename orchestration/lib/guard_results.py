@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
 from orchestration.lib.publication import ensure_ops_tables
@@ -18,9 +20,13 @@ def persons_total(conn: duckdb.DuckDBPyConnection) -> int | None:
     return conn.execute("select count(*) from intermediate.int_persons_resolved").fetchone()[0]
 
 
-def record(conn: duckdb.DuckDBPyConnection, run_id: str, report) -> None:
+def record(conn: duckdb.DuckDBPyConnection, run_id: str, checked_at: datetime, report) -> None:
+    """Keep a guard pass's findings under the run and its instant."""
     ensure_ops_tables(conn)
     conn.executemany(
-        "insert into ops.guard_results values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?)",
-        [(run_id, report.target, f.table, f.rule, f.column, f.passed, f.failing, f.excepted) for f in report.findings],
+        "insert into ops.guard_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (run_id, checked_at, report.target, f.table, f.rule, f.column, f.passed, f.failing, f.excepted)
+            for f in report.findings
+        ],
     )

@@ -109,7 +109,7 @@ def record_purge(
         conn.execute(
             f"""
             insert into ops.retention_cuts
-            select distinct $name, day, day, now()::timestamp
+            select distinct $name, day, day, $now::timestamp
             from (select {_PARIS_DAY.format("t.at")} as day from ({sql.format(where=where)}) as t)
             where day is not null and not exists (
                 select 1 from ops.retention_cuts as cut
@@ -120,9 +120,9 @@ def record_purge(
         )
 
 
-def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime) -> None:
-    """Record that nothing before ``cutoff`` is left (one open range per name, moved forward).
-    ``ops.retention_cuts`` exists (``ensure_cuts``)."""
+def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime, now: datetime) -> None:
+    """Record at ``now`` that nothing before ``cutoff`` is left (one open range per name, moved
+    forward). ``ops.retention_cuts`` exists (``ensure_cuts``)."""
     last_day = conn.execute(f"select {_PARIS_DAY.format('$at::timestamp')}", {"at": cutoff}).fetchone()[0]
     current = conn.execute(
         "select max(last_day) from ops.retention_cuts where name = ? and first_day is null", [name]
@@ -130,7 +130,7 @@ def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime) -> N
     if current is not None and current >= last_day:
         return
     conn.execute("delete from ops.retention_cuts where name = ? and first_day is null", [name])
-    conn.execute("insert into ops.retention_cuts values (?, null, ?, now()::timestamp)", [name, last_day])
+    conn.execute("insert into ops.retention_cuts values (?, null, ?, ?)", [name, last_day, now])
 
 
 def _raw_columns(conn: duckdb.DuckDBPyConnection) -> set[str]:

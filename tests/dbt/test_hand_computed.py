@@ -17,13 +17,13 @@ With k = 2:
 - NPS in February: one promoter, one detractor over two answers: 0; response rate 100 %;
 - unpaid at the end of March: 2 invoices, 5,550 + 4,220 = 9,770 EUR still due.
 
-The job runs at the real clock, so these dates hold until January 2029: from then on P3 and P4
-are prospects silent for three years, whom retention purges before the figures are computed
-(the generated CRM of the other tests moves with the clock; tests/conftest.py).
+The night is computed as of 30 November 2026 (the run's one instant, pinned), so these figures
+do not depend on the day the test runs: at the real clock, from January 2029 P3 and P4 would be
+prospects silent for three years, whom retention purges before the figures are computed.
 """
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -32,6 +32,8 @@ from synthetic_crm.source import schema_statements
 from tests.conftest import make_place, run_in_place, table_rows
 
 pytestmark = pytest.mark.e2e
+# The night's instant (naive UTC): 30 November 2026, 23:00 in Paris.
+AS_OF = datetime(2026, 11, 30, 22, 0)
 
 ROWS = {
     "products": [
@@ -260,7 +262,7 @@ def hand_run(tmp_path_factory):
         conn.executemany(f"insert into {table} values ({marks})", rows)
     conn.commit()
     conn.close()
-    run_in_place(place, k=2)
+    run_in_place(place, k=2, as_of=AS_OF)
     return place
 
 

@@ -4,7 +4,7 @@ found in dbt's manifest, and the guard itself discovers the tables of the marts 
 import dagster as dg
 
 from expectations.guard import GuardReport, run_guard
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import WarehouseResource, run_instant
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.warehouse import connect, writer_lock
 from orchestration.project import dbt_manifest
@@ -64,6 +64,7 @@ def defs() -> dg.Definitions:
     )
     def privacy_guard(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
+        now = run_instant(context)
         with writer_lock(settings.warehouse_path):
             conn = connect(settings.warehouse_path)
             try:
@@ -75,7 +76,7 @@ def defs() -> dg.Definitions:
                     persons_total=persons_total(conn),
                     target="warehouse",
                 )
-                record(conn, context.run.run_id, report)
+                record(conn, context.run.run_id, now, report)
             finally:
                 conn.close()
         unregistered = sorted(set(report.tables) - {k.path[-1] for k in keys})
