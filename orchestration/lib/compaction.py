@@ -39,6 +39,11 @@ def mark_needed(conn: duckdb.DuckDBPyConnection, reason: str) -> None:
     conn.execute("insert into ops.compaction_needed values (?, now()::timestamp)", [reason])
 
 
+def unmark(conn: duckdb.DuckDBPyConnection, reason: str) -> None:
+    """Take back a mark made with ``reason`` (another mark still calls for the compaction)."""
+    conn.execute("delete from ops.compaction_needed where reason = ?", [reason])
+
+
 def is_needed(conn: duckdb.DuckDBPyConnection) -> bool:
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'compaction_needed'"

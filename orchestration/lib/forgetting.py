@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 
@@ -101,6 +102,23 @@ class Forgotten:
         return Forgotten(max(self.contacts, other.contacts), rows)
 
 
+@dataclass(frozen=True)
+class EventLog:
+    """Where removals are recorded (``ops.gdpr_events``: run, instant, kind, rule, table, rows),
+    inside the transaction of the delete itself: a night that fails after a purge has committed
+    still leaves its record, and a record never names rows that are still there."""
+
+    run_id: str
+    at: datetime
+
+    def write(self, conn: duckdb.DuckDBPyConnection, kind: str, rule: str, rows: dict[str, int]) -> None:
+        if rows:
+            conn.executemany(
+                "insert into ops.gdpr_events values (?, ?, ?, ?, ?, ?)",
+                [(self.run_id, self.at, kind, rule, table, n) for table, n in sorted(rows.items())],
+            )
+
+
 def names_no_contact(column: str = "contact_id", contacts: str = "raw.contacts") -> str:
     """SQL: the row's contact id is missing or names none of the contacts in ``contacts``
     (``raw.contacts``: one of the CRM's dirty references; ``_forget_contacts``: nobody forgotten)."""
@@ -117,13 +135,15 @@ def forget_contacts(
     contact_ids_sql: str,
     before_delete: Callable[[str, str], None] | None = None,
     links: ErasureLinks | None = None,
+    on_commit: Callable[[Forgotten], None] | None = None,
 ) -> Forgotten:
     """Delete every raw row derived from the contact ids that ``contact_ids_sql`` selects.
 
     Runs in one transaction: either all of a person's rows go, or none. ``before_delete`` is
     called with each table and the condition of its delete, just before it runs (retention
     records what periods it cuts into). ``links``, when given, adds the phone numbers and
-    sessions of an earlier pass to those found now, and receives them all.
+    sessions of an earlier pass to those found now, and receives them all. ``on_commit`` gets
+    the result inside the transaction, just before it commits (the record of the removal).
     """
     tables = _existing_tables(conn)
     result = Forgotten()
@@ -146,6 +166,8 @@ def forget_contacts(
                         result.rows[table] = int(deleted)
         for temp in ("contacts", "quotes", "orders", "invoices", "phones", "sessions"):
             conn.execute(f"drop table if exists _forget_{temp}")
+        if on_commit:
+            on_commit(result)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
@@ -237,31 +259,46 @@ def _remember_keys(conn: duckdb.DuckDBPyConnection, table: str, where: str) -> N
         )
 
 
-def _forget_erased_keys(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, int]:
+def _forget_erased_keys(
+    conn: duckdb.DuckDBPyConnection, tables: set[str], log: EventLog | None = None
+) -> dict[str, int]:
     """Delete the rows an earlier erasure found by their link, copied again since."""
     deleted = {}
-    for table, key in _SOURCE_KEYS.items():
-        if table in tables:
-            n = conn.execute(
-                f"delete from raw.{table} where {key}::varchar in "
-                f"(select source_key from {ERASED_KEYS_TABLE} where table_name = ?)",
-                [table],
-            ).fetchone()[0]
-            if n:
-                deleted[table] = int(n)
+    conn.execute("begin transaction")
+    try:
+        for table, key in _SOURCE_KEYS.items():
+            if table in tables:
+                n = conn.execute(
+                    f"delete from raw.{table} where {key}::varchar in "
+                    f"(select source_key from {ERASED_KEYS_TABLE} where table_name = ?)",
+                    [table],
+                ).fetchone()[0]
+                if n:
+                    deleted[table] = int(n)
+        if log:
+            log.write(conn, ERASURE, ERASURE_RULE, deleted)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
     return deleted
 
 
+# How ops.gdpr_events names an erasure (kind, rule).
+ERASURE, ERASURE_RULE = "erasure", "effacement"
 EXECUTED_ERASURES_SQL = (
     "select contact_id from raw.privacy_requests where kind = 'effacement' and completed_at is not null"
 )
 
 
-def apply_erasures(conn: duckdb.DuckDBPyConnection, links: ErasureLinks | None = None) -> Forgotten:
+def apply_erasures(
+    conn: duckdb.DuckDBPyConnection, links: ErasureLinks | None = None, log: EventLog | None = None
+) -> Forgotten:
     """Forget every person whose erasure the CRM has executed (idempotent). The night runs it
     twice with the same ``links`` (``raw_layer.refresh_raw``): once as soon as the requests are
     loaded, while raw still holds the persons' phone numbers and simulations, and once after
-    the other tables and the logs, for what tonight's files bring."""
+    the other tables and the logs, for what tonight's files bring. ``log`` records the rows
+    removed, in the same transactions."""
     tables = _existing_tables(conn)
     if "privacy_requests" not in tables:
         return Forgotten()
@@ -270,6 +307,10 @@ def apply_erasures(conn: duckdb.DuckDBPyConnection, links: ErasureLinks | None =
         "(table_name varchar not null, source_key varchar not null, noted_at timestamp)"
     )
     result = forget_contacts(
-        conn, EXECUTED_ERASURES_SQL, before_delete=lambda table, where: _remember_keys(conn, table, where), links=links
+        conn,
+        EXECUTED_ERASURES_SQL,
+        before_delete=lambda table, where: _remember_keys(conn, table, where),
+        links=links,
+        on_commit=(lambda done: log.write(conn, ERASURE, ERASURE_RULE, done.rows)) if log else None,
     )
-    return result + Forgotten(result.contacts, _forget_erased_keys(conn, tables))
+    return result + Forgotten(result.contacts, _forget_erased_keys(conn, tables, log))

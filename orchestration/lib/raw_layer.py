@@ -16,8 +16,8 @@ import duckdb
 
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, TableLoad, ensure_state, load_tables
-from orchestration.lib.forgetting import ErasureLinks, Forgotten, apply_erasures
-from orchestration.lib.retention import RULES, RULES_VERSION, apply_retention, cutoff
+from orchestration.lib.forgetting import ERASURE, ERASURE_RULE, ErasureLinks, EventLog, Forgotten, apply_erasures
+from orchestration.lib.retention import RETENTION, RULES, RULES_VERSION, apply_retention, cutoff
 from orchestration.lib.retention_cuts import clear_cuts
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
@@ -42,9 +42,9 @@ class RawRefresh:
     @property
     def events(self) -> list[tuple[str, str, str, int]]:
         """(kind, rule, table, rows) of every removal, for ``ops.gdpr_events``."""
-        events = [("erasure", "effacement", t, n) for t, n in self.erased.rows.items()]
+        events = [(ERASURE, ERASURE_RULE, t, n) for t, n in self.erased.rows.items()]
         for rule, result in self.retained.items():
-            events += [("retention", rule, t, n) for t, n in result.rows.items()]
+            events += [(RETENTION, rule, t, n) for t, n in result.rows.items()]
         return events
 
     @property
@@ -62,9 +62,16 @@ class RawRefresh:
 
 
 def refresh_raw(
-    conn: duckdb.DuckDBPyConnection, source_url: str, web_dir: Path, now: datetime, *, full_refresh: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    source_url: str,
+    web_dir: Path,
+    now: datetime,
+    *,
+    full_refresh: bool = False,
+    log: EventLog | None = None,
 ) -> RawRefresh:
-    """Load the CRM and the logs into ``raw``, then forget what must be forgotten at ``now``."""
+    """Load the CRM and the logs into ``raw``, then forget what must be forgotten at ``now``;
+    ``log`` records every removal in the transaction that makes it (``ops.gdpr_events``)."""
     ensure_state(conn)
     # A warehouse purged by older retention rules (before the cuts were recorded, or with
     # contacts judged one by one) lacks rows the current rules keep, or has cut periods it never
@@ -81,7 +88,7 @@ def refresh_raw(
     seconds["crm"] = time.perf_counter() - started
     started = time.perf_counter()
     links = ErasureLinks()
-    erased = apply_erasures(conn, links)
+    erased = apply_erasures(conn, links, log)
     seconds["forgetting"] = time.perf_counter() - started
     started = time.perf_counter()
     others = [spec for name, spec in tables.items() if name != REQUESTS]
@@ -94,11 +101,11 @@ def refresh_raw(
     seconds["web"] = time.perf_counter() - started
     started = time.perf_counter()
     # Again, for what tonight's tables and log files brought of the same persons.
-    erased += apply_erasures(conn, links)
+    erased += apply_erasures(conn, links, log)
     if full_refresh:
         # None recorded under older rules stays (a contact they purged may be kept now).
         clear_cuts(conn)
-    retained = apply_retention(conn, now)
+    retained = apply_retention(conn, now, log)
     conn.execute("create table if not exists ops.retention_rules (version integer not null, applied_at timestamp)")
     conn.execute("delete from ops.retention_rules")
     conn.execute("insert into ops.retention_rules values (?, ?)", [RULES_VERSION, now])

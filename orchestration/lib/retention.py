@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.lib.forgetting import Forgotten, forget_contacts, names_no_contact
+from orchestration.lib.forgetting import EventLog, Forgotten, forget_contacts, names_no_contact
 from orchestration.lib.retention_cuts import CANCELLED_INVOICE, CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
 
 
@@ -51,6 +51,8 @@ class RetentionRule:
 # 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together, 3
 # takes whoever was billed for a client.
 RULES_VERSION = 3
+# How ops.gdpr_events names a retention purge (kind; the rule is the rule's name).
+RETENTION = "retention"
 
 # When a person was last heard from, per contact ``c``: its collection or its last contact,
 # whichever is later. A date after the run is a typing error (the CRM has contacts "created" in
@@ -272,8 +274,9 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
     )
 
 
-def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, Forgotten]:
-    """Apply every rule at instant ``at``; returns what each rule removed."""
+def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime, log: EventLog | None = None) -> dict[str, Forgotten]:
+    """Apply every rule at instant ``at``; returns what each rule removed. ``log`` records each
+    rule's removals in the transaction of its deletes."""
     ensure_cuts(conn)  # present even before the first purge: this warehouse records them
     tables = {
         r[0]
@@ -288,13 +291,18 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
         if rule.contacts_sql:
             # forget_contacts runs its own transaction; the cutoff is a bound literal here.
             sql = rule.contacts_sql.replace("$cutoff", f"timestamp '{limit:%Y-%m-%d %H:%M:%S}'")
-            results[rule.name] = forget_contacts(conn, sql, lambda table, where: record_purge(conn, table, where, at))
+            results[rule.name] = forget_contacts(
+                conn,
+                sql,
+                lambda table, where: record_purge(conn, table, where, at),
+                on_commit=(lambda done, name=rule.name: log.write(conn, RETENTION, name, done.rows)) if log else None,
+            )
             continue
         removed = Forgotten()
         conn.execute("begin transaction")
         try:
             if rule.empties:
-                cut_until(conn, rule.empties, limit)
+                cut_until(conn, rule.empties, limit, at)
             for table, where in rule.deletions:
                 if table in tables:
                     params = {"cutoff": limit} if "$cutoff" in where else {}
@@ -302,6 +310,8 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime) -> dict[str, 
                     n = conn.execute(f"delete from raw.{table} where {where}", params).fetchone()[0]
                     if n:
                         removed.rows[table] = int(n)
+            if log:
+                log.write(conn, RETENTION, rule.name, removed.rows)
             conn.execute("commit")
         except BaseException:
             conn.execute("rollback")

@@ -488,3 +488,34 @@ def test_a_warehouse_purged_contact_by_contact_is_reloaded_once(source_copy, tmp
     # The cuts are recorded anew: none left from the older rules.
     assert cuts(conn) == recorded
     assert not refresh_raw(conn, source_copy.source_url, source_copy.web_dir, NIGHT_AFTER_THE_CRM).full_refresh
+
+
+def test_a_purge_that_committed_is_recorded_even_when_a_later_rule_fails(raw, monkeypatch):
+    """The record of a removal is written in the transaction of the delete: a night that stops
+    in a later rule keeps the record of what the earlier rules removed (the next night cannot
+    find those rows again to record them)."""
+    import orchestration.lib.retention as retention
+    from orchestration.lib.forgetting import EventLog
+    from orchestration.lib.publication import ensure_ops_tables
+
+    ensure_ops_tables(raw)
+    raw.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
+        "(1, null, '2020-01-01', null), (2, null, '2025-01-01', null)"
+    )
+    real = retention.forget_contacts
+    calls = []
+
+    def second_rule_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("injected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retention, "forget_contacts", second_rule_fails)
+    with pytest.raises(RuntimeError, match="injected"):
+        apply_retention(raw, NOW, EventLog("run-1", NOW))
+    assert ids(raw, "contacts") == [2]
+    assert raw.execute(
+        "select run_id, recorded_at, kind, rule, table_name, rows_removed from ops.gdpr_events"
+    ).fetchall() == [("run-1", NOW, "retention", "prospects", "contacts", 1)]

@@ -7,13 +7,12 @@ Then, before dbt, the warehouse file is compacted when rows were forgotten, or d
 replaced by the load (``lib/compaction.py``).
 """
 
-from datetime import UTC, datetime
-
 import dagster as dg
 
-from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.compaction import compact, is_needed, mark_needed
+from orchestration.defs.resources import WarehouseResource, run_instant
+from orchestration.lib.compaction import compact, is_needed, mark_needed, unmark
 from orchestration.lib.contract import crm_tables
+from orchestration.lib.forgetting import EventLog
 from orchestration.lib.pseudonymisation import load_key
 from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.raw_layer import refresh_raw
@@ -61,18 +60,23 @@ def _raw_specs() -> list[dg.AssetSpec]:
 def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehouse: WarehouseResource):
     settings = warehouse.settings()
     load_key()  # the run refuses to start without the pseudonymisation key
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = run_instant(context)
     with writing(settings.warehouse_path) as conn:
         ensure_ops_tables(conn)
+        # Until the refresh ends, the file is taken to need compacting: a night that fails after
+        # a load or a purge has committed (old values in free blocks) leaves this mark, and the
+        # next night compacts even if it removes nothing itself.
+        in_progress = f"refresh of run {context.run_id} not finished"
+        mark_needed(conn, in_progress)
         refresh = refresh_raw(
-            conn, settings.source_url, settings.web_sessions_dir, now, full_refresh=config.full_refresh
+            conn,
+            settings.source_url,
+            settings.web_sessions_dir,
+            now,
+            full_refresh=config.full_refresh,
+            log=EventLog(context.run_id, now),
         )
         events = refresh.events
-        if events:
-            conn.executemany(
-                "insert into ops.gdpr_events values (?, now()::timestamp, ?, ?, ?, ?)",
-                [(context.run_id, kind, rule, table, n) for kind, rule, table, n in events],
-            )
         # Rows the CRM deleted (its executed erasures among them: it hard-deletes the person
         # before we load) or changed (a rectified email) leave their old bytes in free blocks
         # just as forgotten rows do.
@@ -82,6 +86,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
                 f"{sum(refresh.forgotten_rows.values())} rows forgotten, {refresh.replaced} deleted or replaced "
                 f"by the load (run {context.run_id})",
             )
+        unmark(conn, in_progress)
     if refresh.full_refresh and not config.full_refresh:
         context.log.info(
             "Reloaded the CRM and the logs in full, once: older retention rules had purged this warehouse "
