@@ -9,6 +9,7 @@ or the new one, never a partial one. The replaced file is kept in ``history/`` (
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -58,16 +59,6 @@ def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def data_as_of(conn: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The freshness of the CRM copy: the latest ``updated_at`` loaded."""
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = '_load_state'"
-    ).fetchone()[0]
-    if not exists:
-        return None
-    return conn.execute("select max(cursor_value) from raw._load_state").fetchone()[0]
-
-
 def _mart_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     rows = conn.execute(
         "select table_name from information_schema.tables where table_catalog = current_database() "
@@ -81,16 +72,25 @@ def candidate_path(published: Path, run_id: str) -> Path:
 
 
 def write_candidate(
-    conn: duckdb.DuckDBPyConnection, candidate: Path, *, run_id: str, k: int, published_at: datetime
+    conn: duckdb.DuckDBPyConnection,
+    candidate: Path,
+    *,
+    run_id: str,
+    k: int,
+    published_at: datetime,
+    data_as_of: datetime,
 ) -> dict[str, int]:
-    """Copy the marts and the operational history into ``candidate``; returns rows per mart."""
+    """Copy the marts and the operational history into ``candidate``; returns rows per mart.
+
+    ``data_as_of`` is the run's instant (``lib/run_instant.py``): the moment every figure of the
+    file is computed at. ``published_at`` is when the file was made."""
     candidate.parent.mkdir(parents=True, exist_ok=True)
     candidate.unlink(missing_ok=True)
     ensure_ops_tables(conn)
     marts = _mart_tables(conn)
     if not marts:
         raise PublicationError("The warehouse has no mart to publish: the transformation did not run.")
-    as_of = data_as_of(conn)
+    as_of = data_as_of
     rows = {t: conn.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in marts}
     conn.execute(
         "insert into ops.publications values (?, ?, ?, ?, ?, true, ?)",
@@ -139,28 +139,21 @@ def verify_candidate(
     return report
 
 
-def add_own_check_results(conn: duckdb.DuckDBPyConnection, candidate: Path, run_id: str) -> None:
-    """Copy the checks just run on the candidate into it, for the compliance page (counts only)."""
-    conn.execute(f"attach '{candidate}' as candidate")
-    try:
-        conn.execute(
-            "insert into candidate.main.guard_results select * from ops.guard_results "
-            "where run_id = ? and target = 'published file'",
-            [run_id],
-        )
-    finally:
-        conn.execute("detach candidate")
-
-
 def history_dir(published: Path) -> Path:
     return published.parent / "history"
 
 
-def install(candidate: Path, published: Path, *, published_at: datetime, run_id: str, keep: int = KEEP) -> None:
-    """Rename the candidate over the published file, keeping the replaced one in history."""
+def install(candidate: Path, published: Path, *, keep: int = KEEP) -> None:
+    """Rename the candidate over the published file, keeping the replaced one in history.
+
+    All or nothing: when the rename fails, the history is as it was (the link made for the
+    replaced file is removed) and the published file is untouched."""
     history = history_dir(published)
-    history.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
     if published.exists():
+        if not history.exists():
+            history.mkdir(parents=True)
+            made.append(history)
         # The current file goes to history under a new name (a hard link: no copy, no window
         # where the published path is missing).
         previous = (
@@ -168,14 +161,24 @@ def install(candidate: Path, published: Path, *, published_at: datetime, run_id:
         )
         if not previous.exists():
             os.link(published, previous)
-    os.replace(candidate, published)
-    _prune(history, keep)
+            made.insert(0, previous)
+    try:
+        os.replace(candidate, published)
+    except BaseException:
+        for path in made:
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+        raise
+    if history.exists():
+        _prune(history, keep)
 
 
 def _prune(history: Path, keep: int) -> None:
+    """Remove kept files beyond the newest ``keep`` (housekeeping: a file that cannot be removed
+    now is left for the next publication)."""
     files = sorted(history.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[keep:]:
-        old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            old.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ def rollback(published: Path, run_id: str) -> PublishedFile:
         if item.run_id == run_id and not item.current:
             candidate = candidate_path(published, f"rollback-{run_id}")
             shutil.copyfile(item.path, candidate)
-            install(candidate, published, published_at=datetime.now(UTC), run_id=run_id)
+            install(candidate, published)
             return item
     raise PublicationError(
         f"No kept publication has the run id {run_id}: `mgreen publications` lists those that can be restored."
@@ -222,4 +225,5 @@ def rollback(published: Path, run_id: str) -> PublishedFile:
 
 
 def now_utc() -> datetime:
+    """When a file is made (``published_at``): the record of an act, not an input of any figure."""
     return datetime.now(UTC)

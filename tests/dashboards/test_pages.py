@@ -207,7 +207,9 @@ def test_conformity_page_shows_k_and_the_guard_runs(app):
     at.switch_page("app_pages/conformite.py").run()
     assert metric(at, "Seuil de secret statistique (k)") == "5 personnes"
     runs = at.dataframe[0].value
-    assert set(runs["Cible"]) == {"Entrepôt (marts)", "Fichier publié"}
+    # A first publication holds its warehouse pass; the pass on a file itself, made once the file
+    # is complete, reaches the next publication.
+    assert "Entrepôt (marts)" in set(runs["Cible"]) and set(runs["Cible"]) <= {"Entrepôt (marts)", "Fichier publié"}
     assert (runs["Échecs"] == 0).all()
 
 

@@ -263,7 +263,7 @@ def warehouse(tmp_path):
 def publish(conn, published, run_id: str = "r"):
     at = datetime(2026, 11, 26, tzinfo=UTC)
     candidate = candidate_path(published, run_id)
-    rows = write_candidate(conn, candidate, run_id=run_id, k=K, published_at=at)
+    rows = write_candidate(conn, candidate, run_id=run_id, k=K, published_at=at, data_as_of=at.replace(tzinfo=None))
     try:
         verify_candidate(
             conn,
@@ -276,7 +276,7 @@ def publish(conn, published, run_id: str = "r"):
     except PublicationError:
         candidate.unlink(missing_ok=True)
         raise
-    install(candidate, published, published_at=at, run_id=run_id)
+    install(candidate, published)
 
 
 @pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])

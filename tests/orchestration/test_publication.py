@@ -35,13 +35,16 @@ def warehouse(tmp_path):
     conn.close()
 
 
+AS_OF = datetime(2026, 11, 26, 1, 0)
+
+
 def publish(conn, published, run_id, value=10, guard=lambda c, s: PASSING):
     conn.execute(f"update marts.mart_a set n_persons = {value}")
     candidate = candidate_path(published, run_id)
     at = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-    rows = write_candidate(conn, candidate, run_id=run_id, k=5, published_at=at)
+    rows = write_candidate(conn, candidate, run_id=run_id, k=5, published_at=at, data_as_of=AS_OF)
     verify_candidate(conn, candidate, rows, guard)
-    install(candidate, published, published_at=at, run_id=run_id)
+    install(candidate, published)
 
 
 def value_of(path):
@@ -58,7 +61,8 @@ def test_publication_holds_marts_and_its_stamp(warehouse, tmp_path):
     published = tmp_path / "pub" / "marts.duckdb"
     publish(warehouse, published, "run-1")
     value, (run_id, as_of) = value_of(published)
-    assert value == 10 and run_id == "run-1" and as_of == datetime(2026, 11, 25, 22, 0)
+    # "Data as of" is the run's instant, not anything read from the data or the clock.
+    assert value == 10 and run_id == "run-1" and as_of == AS_OF
     conn = duckdb.connect(str(published), read_only=True)
     tables = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
     conn.close()
@@ -101,4 +105,49 @@ def test_nothing_to_publish_is_an_error(tmp_path):
     conn = duckdb.connect(str(tmp_path / "empty.duckdb"))
     conn.execute("create schema marts")
     with pytest.raises(PublicationError, match="no mart"):
-        write_candidate(conn, tmp_path / "c.duckdb", run_id="r", k=5, published_at=datetime.now(UTC))
+        write_candidate(conn, tmp_path / "c.duckdb", run_id="r", k=5, published_at=datetime.now(UTC), data_as_of=AS_OF)
+
+
+def kept_state(published):
+    """The bytes of the published file and of every kept file, by name."""
+    folder = published.parent
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_failed_rename_leaves_the_published_file_and_its_history_as_they_were(warehouse, tmp_path, monkeypatch):
+    """The rename is the last step: when it fails, the link made to keep the replaced file in
+    history is taken back, so the history holds what it held."""
+    import orchestration.lib.publication as publication
+
+    published = tmp_path / "pub" / "marts.duckdb"
+    publish(warehouse, published, "run-1")
+    publish(warehouse, published, "run-2", value=20)
+    before = kept_state(published)
+    candidate = candidate_path(published, "run-3")
+    rows = write_candidate(warehouse, candidate, run_id="run-3", k=5, published_at=datetime.now(UTC), data_as_of=AS_OF)
+    verify_candidate(warehouse, candidate, rows, lambda c, s: PASSING)
+
+    def refused(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publication.os, "replace", refused)
+    with pytest.raises(OSError):
+        install(candidate, published)
+    candidate.unlink()
+    assert kept_state(published) == before
+
+
+def test_verification_writes_nothing_into_the_candidate(warehouse, tmp_path):
+    """Verify last: the guard reads the candidate read-only, and nothing is added after it."""
+    published = tmp_path / "pub" / "marts.duckdb"
+    candidate = candidate_path(published, "run-1")
+    rows = write_candidate(warehouse, candidate, run_id="run-1", k=5, published_at=datetime.now(UTC), data_as_of=AS_OF)
+    written = candidate.read_bytes()
+
+    def guard(catalog, schema):
+        with pytest.raises(duckdb.Error, match="read-only"):
+            warehouse.execute(f"create table {catalog}.{schema}.sneaked as select 1 as x")
+        return PASSING
+
+    verify_candidate(warehouse, candidate, rows, guard)
+    assert candidate.read_bytes() == written

@@ -1,22 +1,16 @@
 """Publication of the marts for the dashboards."""
 
+import contextlib
 import time
 
 import dagster as dg
+import duckdb
 
 from expectations.guard import run_guard
 from orchestration.defs.guard.checks import mart_keys
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import WarehouseResource, run_instant
 from orchestration.lib.guard_results import persons_total, record
-from orchestration.lib.publication import (
-    PublicationError,
-    add_own_check_results,
-    candidate_path,
-    install,
-    now_utc,
-    verify_candidate,
-    write_candidate,
-)
+from orchestration.lib.publication import candidate_path, install, now_utc, verify_candidate, write_candidate
 from orchestration.lib.warehouse import connect, writer_lock
 
 PUBLISHED_KEY = dg.AssetKey(["published", "marts"])
@@ -36,42 +30,52 @@ def defs() -> dg.Definitions:
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
         started = time.perf_counter()
-        published_at = now_utc()
+        now = run_instant(context)
         candidate = candidate_path(settings.published_path, context.run_id)
         with writer_lock(settings.warehouse_path):
             conn = connect(settings.warehouse_path)
             try:
-                rows = write_candidate(
-                    conn, candidate, run_id=context.run_id, k=settings.min_cell_size, published_at=published_at
-                )
-                persons = persons_total(conn)
-
-                def guard(catalog: str, schema: str):
-                    report = run_guard(
-                        conn,
-                        catalog=catalog,
-                        schema=schema,
-                        k=settings.min_cell_size,
-                        persons_total=persons,
-                        target="published file",
-                    )
-                    record(conn, context.run_id, report)
-                    return report
-
                 try:
+                    rows = write_candidate(
+                        conn,
+                        candidate,
+                        run_id=context.run_id,
+                        k=settings.min_cell_size,
+                        published_at=now_utc(),
+                        data_as_of=now,
+                    )
+                    persons = persons_total(conn)
+
+                    def guard(catalog: str, schema: str):
+                        report = run_guard(
+                            conn,
+                            catalog=catalog,
+                            schema=schema,
+                            k=settings.min_cell_size,
+                            persons_total=persons,
+                            target="published file",
+                        )
+                        record(conn, context.run_id, now, report)
+                        return report
+
+                    # Verification is the last thing that touches the candidate (read-only);
+                    # the rename is the next step.
                     report = verify_candidate(conn, candidate, rows, guard)
-                    add_own_check_results(conn, candidate, context.run_id)
-                except PublicationError:
+                    install(candidate, settings.published_path)
+                except BaseException:
+                    # Whatever failed (verification, a full disk, the rename), the previous
+                    # publication and its history stay as they were.
                     candidate.unlink(missing_ok=True)
-                    conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
+                    with contextlib.suppress(duckdb.Error):
+                        conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
                     raise
             finally:
                 conn.close()
-            install(candidate, settings.published_path, published_at=published_at, run_id=context.run_id)
         context.log.info(report.summary())
         return dg.MaterializeResult(
             metadata={
                 "path": str(settings.published_path),
+                "data_as_of": now.isoformat(sep=" "),
                 "tables": len(rows),
                 "rows": sum(rows.values()),
                 "rows_per_mart": dg.MetadataValue.json(rows),
