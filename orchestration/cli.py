@@ -6,9 +6,8 @@ import atexit
 import gc
 import os
 import secrets
-import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -106,16 +105,14 @@ def generate(contacts, seed, start, end, dirty_rate, advance_days, overwrite) ->
 
 
 def ensure_dbt_manifest() -> None:
-    """dagster-dbt reads dbt's manifest when the definitions load: parse the project if needed."""
-    project_dir = dbt_project_dir()
-    manifest = project_dir / "target" / "manifest.json"
-    sources = [p for p in project_dir.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts]
-    if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
-        return
-    dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run([str(dbt), "parse", "--quiet"], cwd=project_dir, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        _fail(f"dbt could not parse the project:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    """dagster-dbt reads dbt's manifest when the definitions load: parse the project if its files
+    changed since the last parse (lib/dbt_manifest.py). A project dbt cannot parse fails the run."""
+    from orchestration.lib.dbt_manifest import ManifestError, ensure_manifest
+
+    try:
+        ensure_manifest(dbt_project_dir())
+    except ManifestError as exc:
+        _fail(f"{exc}\nNothing was run or published.", code=1)
 
 
 def _dagster_home() -> None:
@@ -139,8 +136,13 @@ def _require_key() -> None:
         _fail(str(exc))
 
 
-def run_nightly(full_refresh: bool = False) -> int:
-    """Run the nightly job once, in process; returns the exit code."""
+def run_nightly(full_refresh: bool = False, as_of: datetime | None = None) -> int:
+    """Run the nightly job once, in process; returns the exit code (0 published, 1 failed).
+
+    ``as_of`` (aware) replays a night as of an earlier instant (tests); by default the run's
+    one instant is when it was asked for, before the seconds of start-up, so that a run started
+    at 23:59:59 on the last day of a month computes that month (lib/run_instant.py)."""
+    asked_at = as_of or datetime.now(UTC)
     settings = _settings()
     _require_key()
     os.environ.update(settings.as_environment())
@@ -151,18 +153,27 @@ def run_nightly(full_refresh: bool = False) -> int:
 
     from orchestration.definitions import defs
     from orchestration.defs.nightly.schedules import NIGHTLY_JOB_NAME
-    from orchestration.lib.run_report import explain_failure
+    from orchestration.defs.publication.assets import PUBLISHED_KEY
+    from orchestration.lib.run_instant import AS_OF_TAG
+    from orchestration.lib.run_report import explain_failure, explain_unpublished, unpublished_reasons
 
     job = defs().resolve_job_def(NIGHTLY_JOB_NAME)
     with DagsterInstance.get() as instance:
         # The job's default config logs at INFO on the console (DEBUG events stay in Dagster's
         # storage); a run config given here fills in around it.
         run_config = {"ops": {"raw_layer": {"config": {"full_refresh": True}}}} if full_refresh else {}
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-        if result.success:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags={AS_OF_TAG: asked_at.isoformat()},
+        )
+        # Success means published: Dagster calls a run whose later steps were skipped a success.
+        reasons = unpublished_reasons(instance, result.run_id, PUBLISHED_KEY) if result.success else []
+        if result.success and not reasons:
             click.echo(f"Published {settings.published_path} (run {result.run_id}).")
             return 0
-        click.echo(explain_failure(instance, result.run_id), err=True)
+        click.echo(explain_unpublished(reasons) if reasons else explain_failure(instance, result.run_id), err=True)
         click.echo(f"Nothing was published: {settings.published_path} is unchanged. Run id {result.run_id}.", err=True)
         return 1
 
@@ -184,7 +195,12 @@ def dashboards(port: int, headless: bool) -> None:
         _fail(f"Nothing published yet at {settings.published_path}: run `mgreen run` first.")
     os.environ.update(settings.as_environment())
     os.environ.setdefault("MGREEN_DASHBOARD_AUTH_FILE", str(DATA_DIR / "dashboards" / "auth.yaml"))
-    sys.exit(subprocess.call(streamlit_command(port, headless)))
+    # Streamlit replaces this process (same pid), so a service manager's SIGTERM reaches the
+    # server itself instead of a parent that would leave it holding the port.
+    command = streamlit_command(port, headless)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
 
 
 def streamlit_command(port: int, headless: bool = True) -> list[str]:
