@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from dagster import DagsterInstance
 
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import generate
@@ -81,8 +82,6 @@ def night(capsys, as_of: datetime = INSTANT) -> tuple[int, str]:
     """`mgreen run` in this process, as of ``as_of``: (exit code, what it printed). Dagster's
     instance is in memory here: the runs' SQLite storage is `mgreen run`'s own concern, tested
     through the command itself (test_nightly, test_daemon), and costs seconds a run."""
-    from dagster import DagsterInstance
-
     from orchestration.cli import run_nightly
 
     capsys.readouterr()
@@ -231,16 +230,34 @@ def model_sql_fails(mp, place, project):
     return lambda: mart.write_text(original)
 
 
+ANALYSTS_MART = "models/marts/mart_copy.sql"
+
+
+def analyst_adds_a_mart(project) -> None:
+    """Before the fault below: an analyst's new mart, published by a normal night."""
+    from orchestration.cli import run_nightly
+
+    (project / ANALYSTS_MART).write_text("select * from {{ ref('mart_satisfaction_monthly') }}\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(DagsterInstance, "get", staticmethod(DagsterInstance.ephemeral))
+        assert run_nightly(as_of=INSTANT) == 0
+    assert ("mart_copy",) in table_rows(
+        Path(os.environ["MGREEN_PUBLISHED_PATH"]), "select table_name from information_schema.tables"
+    )
+
+
 def model_removed_after_loading(mp, place, project):
-    """The daemon's case: definitions loaded, then an analyst deletes a model before the run."""
+    """The daemon's case: definitions loaded, then the analyst deletes that mart before the run.
+    (With definitions loaded after the deletion, the night publishes without it: the last
+    night below, whose marts equal the reference's.)"""
     import orchestration.definitions as definitions
 
     loaded = definitions.defs()
-    mart = project / "models" / "marts" / "service" / "mart_after_sales_monthly.sql"
-    original = mart.read_text()
-    mart.unlink()
+    (project / ANALYSTS_MART).unlink()
     mp.setattr(definitions, "defs", lambda: loaded)
-    return lambda: mart.write_text(original)
+
+
+model_removed_after_loading.prepare = analyst_adds_a_mart
 
 
 def guard(mp, place, project):
@@ -312,6 +329,8 @@ def test_a_fault_fails_the_night_and_keeps_the_publication(
 ):
     place = faulty_place
     use(monkeypatch, place, sandbox_project)
+    if hasattr(fault, "prepare"):
+        fault.prepare(sandbox_project)
     before = kept_state(place.published)
     with pytest.MonkeyPatch.context() as mp:
         undo = fault(mp, place, sandbox_project)

@@ -19,7 +19,7 @@ from orchestration.defs.resources import WarehouseResource, run_instant
 from orchestration.lib.dbt_manifest import manifest_fingerprint, project_fingerprint
 from orchestration.lib.run_instant import AS_OF_ENV, as_text
 from orchestration.lib.warehouse import connect, drop_orphan_relations, writer_lock
-from orchestration.project import dbt_project, dbt_rebuilt_schemas, dbt_relations
+from orchestration.project import dbt_manifest, dbt_project, dbt_rebuilt_schemas, dbt_relations
 
 MARTS_GROUP = "marts"
 
@@ -121,7 +121,10 @@ def defs() -> dg.Definitions:
     # The project these definitions were built from (lib/dbt_manifest.py).
     loaded_fingerprint = manifest_fingerprint(project_dir)
 
-    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=TRANSLATOR, name="dbt_models")
+    # The manifest as read now (orchestration/project.py reads it again when the file changes):
+    # dagster-dbt would cache a path's manifest for the life of the process, so definitions
+    # loaded again in one process after the project changed would mix two manifests.
+    @dbt_assets(manifest=dbt_manifest(), project=project, dagster_dbt_translator=TRANSLATOR, name="dbt_models")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = warehouse.settings()
         if project_fingerprint(project_dir) != loaded_fingerprint:
