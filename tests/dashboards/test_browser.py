@@ -4,11 +4,8 @@ Screenshots of every page are saved under artifacts/screenshots for review.
 """
 
 import os
-import socket
 import subprocess
-import time
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
@@ -16,6 +13,7 @@ from dashboards.lib.auth import write_demo_auth_file
 from orchestration.cli import streamlit_command
 from orchestration.project import REPO_ROOT
 from tests.conftest import require_binary
+from tests.support.streamlit_server import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.browser
 TITLES = [
@@ -29,12 +27,6 @@ TITLES = [
     "Conformité",
 ]
 HEADINGS = {"Entonnoir": "Entonnoir d'acquisition"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +46,7 @@ def server(published_place, tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    if not wait_until_healthy(url):
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
     yield url

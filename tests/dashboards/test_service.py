@@ -7,19 +7,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
 from dashboards.lib.auth import write_demo_auth_file
+from tests.support.streamlit_server import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_is_taken(port: int) -> bool:
@@ -44,14 +38,7 @@ def test_sigterm_to_mgreen_dashboards_stops_the_server_and_frees_its_port(publis
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
+        if not wait_until_healthy(f"http://127.0.0.1:{port}"):
             pytest.fail("the dashboards did not start")
         # What systemd does on `systemctl stop`: SIGTERM to the process it started.
         proc.send_signal(signal.SIGTERM)
