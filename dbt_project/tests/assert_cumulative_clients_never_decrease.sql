@@ -1,8 +1,8 @@
--- Cumulative clients to date can only grow from one month to the next (published cells).
+-- Clients to date can only grow from one given period to the next (published cells).
 with published as (
-    select departement, month, n_persons,
-        lag(n_persons) over (partition by departement order by month) as previous
+    select departement, month, n_clients_to_date,
+        lag(n_clients_to_date) over (partition by departement order by month) as previous
     from {{ ref('mart_clients_monthly') }}
-    where measure = 'clients_cumules' and not is_suppressed
+    where n_clients_to_date is not null
 )
-select * from published where n_persons < previous
+select * from published where n_clients_to_date < previous

@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 
 KEEP = 7
-# Operational tables of the warehouse copied into the published file (counts, no persons).
+# Operational tables of the warehouse copied into the published file (no persons). What the
+# privacy processes removed is published as mart_compliance_monthly, under disclosure control.
 OPS_TABLES = {
     "guard_results": "ops.guard_results",
-    "gdpr_events": "ops.gdpr_events",
     "publication_history": "ops.publications",
 }
 

@@ -13,9 +13,12 @@ With k = 2:
 - persons 4; clients 2 (P4's only order is cancelled); new clients in January 2;
 - January orders 2 (+1 cancelled), revenue 14,000 EUR, basket 7,000 EUR, 3 persons;
 - funnel, cohort January: prospects 4, demande 2, devis envoyé 4, devis signé 3, installé 2,
-  payé 1 (below k: suppressed, in the channel and in 'Tous');
+  payé 1;
 - NPS in February: one promoter, one detractor over two answers: 0; response rate 100 %;
 - unpaid at the end of March: 2 invoices, 5,550 + 4,220 = 9,770 EUR still due.
+Each figure is checked where it is computed (the aggregates, restricted) and as published:
+where disclosure control hides it (below k, or an amount two contributors make), the test
+says why.
 
 The night is computed as of 30 November 2026 (the run's one instant, pinned), so these figures
 do not depend on the day the test runs: at the real clock, from January 2029 P3 and P4 would be
@@ -268,92 +271,96 @@ def hand_run(tmp_path_factory):
 
 def test_persons_and_clients(hand_run):
     assert table_rows(hand_run.warehouse, "select count(*) from intermediate.int_persons_resolved")[0][0] == 4
-    assert table_rows(
-        hand_run.published,
-        """
-        select n_persons from mart_clients_monthly
-        where month = '2026-01-01' and departement = 'Tous' and measure = 'nouveaux_clients'""",
-    ) == [(2,)]
-    assert table_rows(
-        hand_run.published,
-        """
-        select n_persons from mart_clients_monthly
-        where month = '2026-02-01' and departement = '91' and measure = 'clients_actifs'""",
-    ) == [(2,)]
-    assert table_rows(
-        hand_run.published,
-        """
-        select n_persons from mart_clients_monthly
-        where month = '2026-11-01' and departement = 'Tous' and measure = 'clients_cumules'""",
-    ) == [(2,)]
+    clients = """
+        select {} from mart_clients_monthly where month = '{}' and departement = '{}'"""
+    assert table_rows(hand_run.published, clients.format("n_new_clients", "2026-01-01", "Tous")) == [(2,)]
+    assert table_rows(hand_run.published, clients.format("n_active_clients", "2026-02-01", "91")) == [(2,)]
+    # Clients to date are published for the last month (and each December) only.
+    assert table_rows(hand_run.published, clients.format("n_clients_to_date", "2026-11-01", "Tous")) == [(2,)]
+
+
+def cells(place, sql: str) -> list[tuple]:
+    """The true cells behind a mart, in the restricted warehouse (aggregates schema)."""
+    return table_rows(place.warehouse, sql)
 
 
 def test_orders_and_revenue(hand_run):
+    january = """
+        from {} where order_month = '2026-01-01' and departement = 'Tous'
+        and product_category = 'Tous' and acquisition_channel = 'Tous'"""
+    assert cells(
+        hand_run,
+        "select n_orders, n_orders_cancelled, revenue_excl_tax_eur, average_basket_eur "
+        + january.format("aggregates.agg_orders_monthly"),
+    ) == [(2, 1, Decimal("14000.00"), 7000.0)]
+    # Published: the two orders. One cancelled order is below k (2); the revenue has two
+    # contributors, so each would know the other's (p % rule): both secret, the basket with it.
     rows = table_rows(
         hand_run.published,
-        """
-        select n_persons, n_orders, n_orders_cancelled, revenue_excl_tax_eur, average_basket_eur, is_suppressed
-        from mart_orders_monthly where order_month = '2026-01-01' and departement = 'Tous'
-        and product_category = 'Tous' and acquisition_channel = 'Tous'""",
+        "select n_orders, n_orders_cancelled, n_orders_cancelled_secret, revenue_excl_tax_eur, "
+        "revenue_excl_tax_eur_secret, average_basket_eur_secret " + january.format("mart_orders_monthly"),
     )
-    assert rows == [(3, 2, 1, Decimal("14000.00"), 7000.0, False)]
-    # One person per category: below k, suppressed, and not recoverable (three suppressed cells).
+    assert rows == [(2, None, True, None, True, True)]
+    # One order per category: below k, secret; the chaudière's only order was cancelled.
     categories = table_rows(
         hand_run.published,
         """
-        select product_category, is_suppressed, n_orders from mart_orders_monthly
+        select product_category, n_orders, n_orders_secret, n_orders_cancelled_secret from mart_orders_monthly
         where order_month = '2026-01-01' and departement = 'Tous' and acquisition_channel = 'Tous'
-        and product_category <> 'Tous' order by 1""",
+        and product_category in ('ballon_thermodynamique', 'chaudiere_granules', 'pompe_a_chaleur_air_eau')
+        order by 1""",
     )
     assert categories == [
-        ("ballon_thermodynamique", True, None),
-        ("chaudiere_granules", True, None),
-        ("pompe_a_chaleur_air_eau", True, None),
+        ("ballon_thermodynamique", None, True, False),
+        ("chaudiere_granules", 0, False, True),
+        ("pompe_a_chaleur_air_eau", None, True, False),
     ]
 
 
 def test_funnel_stages(hand_run):
+    stages = "n_prospects, n_demande, n_devis_envoye, n_devis_signe, n_installe, n_paye"
+    january = " from {} where cohort_month = '2026-01-01' and acquisition_channel = 'Tous'"
+    assert cells(hand_run, f"select {stages}" + january.format("aggregates.agg_funnel_cohorts")) == [(4, 2, 4, 3, 2, 1)]
+    # Published: one payer is below k; three signed of four prospects would say that exactly
+    # one prospect (P3) never signed, so devis signé is secret too.
     rows = table_rows(
         hand_run.published,
-        """
-        select stage, n_persons, conversion_rate, is_suppressed from mart_funnel_cohorts
-        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' order by stage_position""",
+        f"select {stages}, n_devis_signe_secret, n_paye_secret, median_days_to_signature, "
+        "median_days_signature_to_installation" + january.format("mart_funnel_cohorts"),
     )
-    assert rows == [
-        ("prospect", 4, 1.0, False),
-        ("demande", 2, 0.5, False),
-        ("devis_envoye", 4, 1.0, False),
-        ("devis_signe", 3, 0.75, False),
-        ("installe", 2, 0.5, False),
-        ("paye", None, None, True),
-    ]
-    median = table_rows(
-        hand_run.published,
-        """
-        select median_days_since_signature from mart_funnel_cohorts
-        where cohort_month = '2026-01-01' and acquisition_channel = 'Tous' and stage = 'installe'""",
-    )[0][0]
     # Signed 20 Jan -> installed 15 Feb (26 days); 25 Jan -> 10 Feb (16 days): median 21.
-    assert median == 21.0
+    # First contact to signature: P1 10 -> 20 Jan and P2 15 -> 25 Jan (10 days each), P4
+    # longer (signed 28 Jan): median 10.
+    assert rows == [(4, 2, 4, None, 2, None, True, True, 10.0, 21.0)]
 
 
 def test_nps(hand_run):
+    february = " from {} where month = '2026-02-01'"
+    assert cells(
+        hand_run,
+        "select n_answers, n_promoters, n_detractors, nps" + february.format("aggregates.agg_satisfaction_monthly"),
+    ) == [(2, 1, 1, 0.0)]
+    # One promoter and one detractor: each below k, secret, and the NPS made of them too.
     rows = table_rows(
         hand_run.published,
-        """
-        select n_answers, n_promoters, n_detractors, nps, response_rate from mart_satisfaction_monthly
-        where month = '2026-02-01'""",
+        "select n_answers, response_rate, n_promoters_secret, n_detractors_secret, nps, nps_secret"
+        + february.format("mart_satisfaction_monthly"),
     )
-    assert rows == [(2, 1, 1, 0.0, 1.0)]
+    assert rows == [(2, 1.0, True, True, None, True)]
 
 
 def test_unpaid_at_month_end(hand_run):
     rows = table_rows(
         hand_run.published,
         """
-        select month, n_invoices_unpaid, amount_unpaid_eur from mart_unpaid_monthly
+        select month, n_invoices_unpaid, amount_unpaid_eur_secret from mart_unpaid_monthly
         where departement = 'Tous' and month in ('2026-02-01', '2026-03-01') order by month""",
     )
-    # End of February: nothing is past due yet (due 13 and 18 March).
-    assert [(m, n, a) for m, n, a in rows if m == date(2026, 3, 1)] == [(date(2026, 3, 1), 2, Decimal("9770.00"))]
-    assert all(m != date(2026, 2, 1) for m, _, _ in rows)
+    # End of February: nothing is past due yet (due 13 and 18 March). End of March: two
+    # invoices of two debtors, 5,550 + 4,220 EUR: the amount is secret (each debtor would read
+    # the other's from it), true in the warehouse.
+    assert rows == [(date(2026, 2, 1), 0, False), (date(2026, 3, 1), 2, True)]
+    assert cells(
+        hand_run,
+        "select amount_unpaid_eur from aggregates.agg_unpaid_monthly where month = '2026-03-01' and departement = 'Tous'",
+    ) == [(Decimal("9770.00"),)]

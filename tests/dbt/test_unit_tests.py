@@ -1,5 +1,5 @@
 """dbt unit tests (given/expect rows): normalisation, pseudonymisation inputs, income thresholds,
-person resolution, funnel stages, suppression. Run here on a built warehouse, not at night."""
+person resolution, funnel stages, the unpaid invoices' month-end. Run here on a built warehouse, not at night."""
 
 import os
 import shutil
@@ -34,4 +34,5 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:]
-    assert "PASS=9" in done.stdout
+    assert "ERROR=0" in done.stdout
+    assert "PASS agg_unpaid_monthly::the_current_month_ends_at_the_run" in done.stdout

@@ -4,12 +4,15 @@ Two levels: the guard itself (``run_guard`` on a marts schema), and publication,
 the guard again on the candidate file and must leave the published file untouched.
 """
 
+import json
 from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
-from expectations.guard import GuardReport, RawIdentifiers, load_rules, lone_suppressed_lines, run_guard
+from disclosure.pattern import protect
+from disclosure.spec import parse
+from expectations.guard import GuardReport, RawIdentifiers, load_rules, run_guard
 from orchestration.lib.publication import (
     PublicationError,
     candidate_path,
@@ -24,23 +27,66 @@ PERSONS = 2000
 RAW_NAME = ("Zoé", "Lefèvre-Quintard")
 RAW_EMAIL = "Zoe.Lefevre-Quintard@example.org"
 
-CLEAN = """
-    select * from (values
-        (date '2026-01-01', 'Tous', 40, 12000.0, false),
-        (date '2026-01-01', '91', 20, 6000.0, false),
-        (date '2026-01-01', '92', null, null, true),
-        (date '2026-01-01', '93', null, null, true),
-        (date '2026-02-01', 'Tous', 12, 3000.0, false),
-        (date '2026-02-01', '91', 12, 3000.0, false)
-    ) as t(month, departement, n_persons, revenue_eur, is_suppressed)
+# A mart's spec (its YAML meta.disclosure), and its aggregate: the true cells, restricted.
+SPEC = {
+    "aggregate": "agg_clean",
+    "period": "month",
+    "grain": "month",
+    "dimensions": {"departement": "additive"},
+    "figures": {
+        "n_orders": {"kind": "count", "base": "n_orders__persons"},
+        "revenue_eur": {"kind": "amount", "base": "revenue__persons", "top": ["revenue__top1", "revenue__top2"]},
+        "average_basket_eur": {"kind": "ratio", "of": ["revenue_eur", "n_orders"]},
+        "median_days": {"kind": "median", "base": "median_days__persons"},
+    },
+}
+# January: département 92 holds 3 orders (secret), so 93 must be secret too or Tous - 91 - 93
+# gives it back. February: the median rests on 3 orders whose delay is known.
+AGGREGATE = """
+    select row_number() over () as cell_number, *, n_orders as n_orders__persons, n_orders as revenue__persons,
+        revenue_eur / nullif(n_orders, 0) as average_basket_eur
+    from (values
+        (date '2026-01-01', 'Tous', 40, 12000.0, 900.0, 800.0, 12.0, 40),
+        (date '2026-01-01', '91', 20, 6000.0, 900.0, 800.0, 12.0, 20),
+        (date '2026-01-01', '92', 3, 900.0, 400.0, 300.0, 10.0, 3),
+        (date '2026-01-01', '93', 17, 5100.0, 600.0, 500.0, 14.0, 17),
+        (date '2026-02-01', 'Tous', 12, 3000.0, 400.0, 300.0, 9.0, 3),
+        (date '2026-02-01', '91', 12, 3000.0, 400.0, 300.0, 9.0, 3),
+        (date '2026-02-01', '92', 0, 0.0, null, null, null, 0),
+        (date '2026-02-01', '93', 0, 0.0, null, null, null, 0)
+    ) as t(month, departement, n_orders, revenue_eur, revenue__top1, revenue__top2, median_days, median_days__persons)
 """
+CLEAN = "select * from marts.mart_clean"
+INCOME_SPEC = {
+    "aggregate": "agg_not_in_this_warehouse",
+    "period": "quarter",
+    "grain": "quarter",
+    "income_breakdown": True,
+    "dimensions": {"mpr_income_category": "additive"},
+    "figures": {"n_dossiers": {"kind": "count", "base": "n_dossiers__persons"}},
+}
+NO_SPEC = {}
 
 
 def with_column(name: str, value: str) -> str:
     return f"select *, {value} as {name} from ({CLEAN})"
 
 
-# (rule, SQL of the leaking mart, the offending value if any)
+def secret_shown(figure: str, value: str) -> str:
+    return f"select * replace (case when {figure}_secret then {value} else {figure} end as {figure}) from ({CLEAN})"
+
+
+def revealed(figure: str, base: str) -> str:
+    """The mart with the cells that secondary suppression hid published again (the small ones
+    stay secret): the attacker then has what it needs."""
+    return (
+        f"select m.* replace (case when m.{figure}_secret and a.{base} >= {K} then a.{figure} else m.{figure} end "
+        f"as {figure}, m.{figure}_secret and a.{base} < {K} as {figure}_secret) "
+        f"from marts.mart_clean m join aggregates.agg_clean a using (month, departement)"
+    )
+
+
+# (rule, SQL of the leaking mart, the offending value if any[, the leaking mart's spec])
 LEAKS = [
     ("email_column", with_column("email", "'x'"), None),
     ("phone_column", with_column("telephone", "'x'"), None),
@@ -68,39 +114,79 @@ LEAKS = [
     ("raw_identifier_values", with_column("segment", f"lower('{RAW_EMAIL}')"), RAW_EMAIL.lower()),
     # The raw phone '06 98 76 54 32' as a number: matched through the phone normalisation.
     ("raw_identifier_values", with_column("code", "698765432"), "698765432"),
-    ("grain_population_column", f"select * exclude (n_persons) from ({CLEAN})", None),
-    ("grain_suppression_flag", f"select * exclude (is_suppressed) from ({CLEAN})", None),
+    # A mart without a spec, or whose spec gives a count no base, is refused.
+    ("grain_disclosure_spec", CLEAN, None, NO_SPEC),
+    (
+        "grain_disclosure_spec",
+        CLEAN,
+        None,
+        {**SPEC, "figures": {**SPEC["figures"], "n_orders": {"kind": "count"}}},
+    ),
+    # An income-category breakdown that does not declare itself one (k = 11).
+    ("grain_disclosure_spec", "select 'bleu' as mpr_income_category, 20 as n_orders, false as n_orders_secret", None),
+    # A measure the spec does not declare has no base: refused.
+    ("grain_figure_declared", with_column("n_orders_cancelled", "n_orders"), None),
     (
         "grain_all_distinct_text_column",
-        "select 'C' || range as code, 20 as n_persons, false as is_suppressed from range(150)",
+        "select date '2026-01-01' as month, 'C' || range as departement, 20 as n_orders from range(150)",
         None,
     ),
     (
         "grain_rows_per_person",
-        f"select date '2020-01-01' + range::integer as day, 20 as n_persons, false as is_suppressed from range({PERSONS})",
+        f"select date '2020-01-01' + range::integer as month, 'Tous' as departement, 20 as n_orders "
+        f"from range({PERSONS})",
         None,
     ),
     (
         "grain_time_of_day",
-        "select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed",
+        "select timestamp '2026-01-01 10:12:13' as month, 'Tous' as departement, 20 as n_orders",
         None,
     ),
+    ("value_in_secret_cell", secret_shown("n_orders", "17"), None),
+    ("value_in_secret_cell", secret_shown("median_days", "9.0"), None),
+    ("count_below_k", f"select * replace (n_orders // 4 as n_orders) from ({CLEAN})", None),
     (
-        "cell_below_k",
-        f"select * replace (case when departement = '91' then 3 else n_persons end as n_persons) from ({CLEAN})",
+        "count_below_k",
+        "select date '2026-01-01' as quarter, 'bleu' as mpr_income_category, 7 as n_dossiers, "
+        "false as n_dossiers_secret",
         None,
+        INCOME_SPEC,
     ),
-    ("cell_below_k", "select 'bleu' as mpr_income_category, 7 as n_persons, false as is_suppressed", None),
-    ("value_in_suppressed_cell", f"select * replace (coalesce(revenue_eur, 1.0) as revenue_eur) from ({CLEAN})", None),
+    ("ratio_of_secret_figure", secret_shown("average_basket_eur", "300.0"), None),
     (
-        "rate_of_suppressed_denominator",
-        "select * from (values (date '2026-01-01', 'prospect', 1, null, null, null, true), "
-        "(date '2026-01-01', 'devis_signe', 4, 6, 7, 0.857, false)) "
-        "as t(cohort_month, stage, stage_position, n_persons, n_prospects, conversion_rate, is_suppressed)",
+        "base_below_k",
+        f"select * replace (coalesce(median_days, 9.0) as median_days, false as median_days_secret) from ({CLEAN})",
         None,
     ),
-    ("recomputable_suppressed_cell", f"select * from ({CLEAN}) where not (departement = '93')", None),
+    ("published_value_matches", f"select * replace (n_orders + 1 as n_orders) from ({CLEAN})", None),
+    ("published_value_matches", f"select * from ({CLEAN}) where departement <> '93'", None),
+    ("audit_interval", revealed("n_orders", "n_orders__persons"), None),
+    ("audit_interval", revealed("revenue_eur", "revenue__persons"), None),
 ]
+LEAK_IDS = [f"{leak[0]}-{i}" for i, leak in enumerate(LEAKS)]
+
+
+def leak(conn, sql: str, spec: dict | None = None) -> None:
+    """The leaking mart, with its spec among the published ones (the clean mart's by default)."""
+    spec = SPEC if spec is None else spec
+    conn.execute(f"create table marts.mart_leak as {sql}")
+    if spec:
+        conn.execute("insert into marts.disclosure_rules values ('mart_leak', ?)", [json.dumps(spec)])
+
+
+def make_marts(conn: duckdb.DuckDBPyConnection) -> None:
+    """The clean mart as the warehouse publishes it: its aggregate protected by the package."""
+    conn.execute("create schema aggregates")
+    conn.execute(f"create table aggregates.agg_clean as {AGGREGATE}")
+    conn.execute("create schema marts")
+    spec = parse("mart_clean", SPEC)
+    cells = conn.execute("select * from aggregates.agg_clean order by cell_number").df()
+    clean = protect({"mart_clean": spec}, {"mart_clean": cells}, K, 11).published(spec, cells)
+    conn.register("clean_frame", clean)
+    conn.execute("create table marts.mart_clean as select * from clean_frame")
+    conn.unregister("clean_frame")
+    conn.execute("create table marts.disclosure_rules (mart varchar, rules varchar)")
+    conn.execute("insert into marts.disclosure_rules values ('mart_clean', ?)", [json.dumps(SPEC)])
 
 
 def make_raw(conn: duckdb.DuckDBPyConnection) -> None:
@@ -123,8 +209,7 @@ def make_raw(conn: duckdb.DuckDBPyConnection) -> None:
 def conn():
     c = duckdb.connect()
     make_raw(c)
-    c.execute("create schema marts")
-    c.execute(f"create table marts.mart_clean as {CLEAN}")
+    make_marts(c)
     yield c
     c.close()
 
@@ -140,16 +225,24 @@ def test_the_clean_mart_passes_every_rule(conn):
     assert {
         "email_values",
         "raw_identifier_values",
-        "cell_below_k",
-        "recomputable_suppressed_cell",
+        "count_below_k",
+        "value_in_secret_cell",
+        "base_below_k",
+        "audit_interval",
+        "published_value_matches",
         "grain_rows_per_person",
         "key_column",
     } <= rules
+    # The clean mart does hide cells: the small one and the one that would give it back.
+    secret = conn.execute(
+        "select departement from marts.mart_clean where n_orders_secret and month = date '2026-01-01' order by 1"
+    ).fetchall()
+    assert secret == [("92",), ("93",)]
 
 
-@pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])
-def test_each_leak_fails_its_rule_without_copying_the_value(conn, rule, sql, value):
-    conn.execute(f"create table marts.mart_leak as {sql}")
+@pytest.mark.parametrize("rule, sql, value, spec", [(*x, None)[:4] for x in LEAKS], ids=LEAK_IDS)
+def test_each_leak_fails_its_rule_without_copying_the_value(conn, rule, sql, value, spec):
+    leak(conn, sql, spec)
     report = guard(conn)
     failed = {(f.table, f.rule) for f in report.failures}
     assert ("mart_leak", rule) in failed, report.summary()
@@ -162,28 +255,30 @@ def test_each_leak_fails_its_rule_without_copying_the_value(conn, rule, sql, val
 def test_a_rule_checked_over_every_table_at_once_still_names_each_failing_column_and_counts(conn):
     """The guard validates each rule once over all tables pooled, then again column by column
     where it failed: the findings say which table and column, with their own counts."""
-    conn.execute(
-        f"create table marts.mart_leak as select *, 'x' || coalesce(n_persons, 0) || '@exemple.fr' as contact, "
-        f"'aucun' as libelle from ({CLEAN})"
-    )
-    conn.execute(
-        "create table marts.mart_late as select timestamp '2026-01-01 10:12:13' as seen_at, 20 as n_persons, false as is_suppressed"
-    )
+    leak(conn, f"select *, 'x' || coalesce(n_orders, 0) || '@exemple.fr' as contact, 'aucun' as libelle from ({CLEAN})")
+    apart = {**SPEC, "aggregate": "agg_not_in_this_warehouse"}
+    conn.execute("create table marts.mart_late as select timestamp '2026-01-01 10:12:13' as month, 20 as n_orders")
     conn.execute(
         f"create table marts.mart_small as select * replace "
-        f"(case when n_persons = 12 then 3 when departement = '92' then 0 else n_persons end as n_persons, "
-        f"case when departement = '93' then 1.0 else revenue_eur end as revenue_eur) from ({CLEAN})"
+        f"(case when n_orders = 12 then 3 when n_orders_secret then 0 else n_orders end as n_orders, "
+        f"case when revenue_eur_secret then 1.0 else revenue_eur end as revenue_eur) from ({CLEAN})"
     )
+    for mart in ("mart_late", "mart_small"):
+        conn.execute("insert into marts.disclosure_rules values (?, ?)", [mart, json.dumps(apart)])
     report = guard(conn)
     failures = {(f.table, f.rule, f.column): f.failing for f in report.failures}
-    # Four distinct addresses (n_persons 40, 20, 12 and 0 for the suppressed rows).
+    # Four distinct addresses (40, 20, 12, and 0 for the secret cells and February's zeros).
     assert failures.pop(("mart_leak", "email_values", "contact")) == 4
-    # Two cells of 3 persons, and a suppressed one showing 0 persons and an amount.
+    # Columns the spec does not declare; a mart without the secret flags of its spec's figures.
+    assert failures.pop(("mart_leak", "grain_figure_declared", "contact, libelle")) == 1
+    assert failures.pop(("mart_late", "grain_disclosure_spec", None)) == 1
     assert failures == {
-        ("mart_late", "grain_time_of_day", "seen_at"): 1,
-        ("mart_small", "cell_below_k", "n_persons"): 3,
-        ("mart_small", "value_in_suppressed_cell", "n_persons"): 1,
-        ("mart_small", "value_in_suppressed_cell", "revenue_eur"): 1,
+        ("mart_late", "grain_time_of_day", "month"): 1,
+        # Two cells of 3 orders (February's Tous and 91); two secret ones showing 0 orders and
+        # an amount.
+        ("mart_small", "count_below_k", "n_orders"): 2,
+        ("mart_small", "value_in_secret_cell", "n_orders"): 2,
+        ("mart_small", "value_in_secret_cell", "revenue_eur"): 2,
     }, report.summary()
     passed = {(f.table, f.rule, f.column) for f in report.findings if f.passed}
     assert {("mart_leak", "email_values", "libelle"), ("mart_clean", "email_values", "departement")} <= passed
@@ -203,13 +298,13 @@ def test_raw_identifiers_are_counted_per_table_and_column_in_one_pass(conn):
     tables = {
         "mart_codes": ("marts.mart_codes", ["code", "libelle"]),
         "mart_names": ("marts.mart_names", ["segment", "n"]),
-        "mart_clean": ("marts.mart_clean", ["departement", "n_persons"]),
+        "mart_clean": ("marts.mart_clean", ["departement", "n_orders"]),
     }
     found = RawIdentifiers(conn, load_rules()).matches(tables)
     assert found == {
         "mart_codes": {"code": 2, "libelle": 2},
         "mart_names": {"segment": 1, "n": 0},
-        "mart_clean": {"departement": 0, "n_persons": 0},
+        "mart_clean": {"departement": 0, "n_orders": 0},
     }
     conn.execute("insert into raw.contacts (contact_id, email) values (2, 'Lea.Nouvelle@example.org')")
     assert RawIdentifiers(conn, load_rules()).matches(tables)["mart_codes"] == {"code": 3, "libelle": 2}
@@ -228,7 +323,12 @@ def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path
             1,
         )
     )
-    conn.execute(f"create table marts.mart_leak as {with_column('segment', chr(39) + '06 12 34 56 78' + chr(39))}")
+    dimension = {
+        **SPEC,
+        "aggregate": "agg_not_in_this_warehouse",
+        "dimensions": {"departement": "additive", "segment": "fixed"},
+    }
+    leak(conn, with_column("segment", "'06 12 34 56 78'"), dimension)
     report = run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS, rules=load_rules(rules_file))
     assert report.passed, report.summary()
     waived = [f for f in report.findings if f.excepted]
@@ -242,20 +342,13 @@ def test_a_table_added_without_registration_is_checked(conn):
     assert ("tomorrows_mart", "email_values") in {(f.table, f.rule) for f in report.failures}
 
 
-def test_lone_suppressed_cells_are_found_along_each_total_dimension(conn):
-    df = conn.execute(f"select * from ({CLEAN}) where not (departement = '93')").df()
-    assert lone_suppressed_lines(df) == {"departement": 1}
-    assert lone_suppressed_lines(conn.execute(CLEAN).df()) == {"departement": 0}
-
-
 @pytest.fixture
 def warehouse(tmp_path):
     path = tmp_path / "w.duckdb"
     c = duckdb.connect(str(path))
     make_raw(c)
     c.execute("create table raw._load_state (table_name varchar, cursor_value timestamp)")
-    c.execute("create schema marts")
-    c.execute(f"create table marts.mart_clean as {CLEAN}")
+    make_marts(c)
     yield c
     c.close()
 
@@ -279,12 +372,12 @@ def publish(conn, published, run_id: str = "r"):
     install(candidate, published)
 
 
-@pytest.mark.parametrize("rule, sql, value", LEAKS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(LEAKS)])
-def test_publication_refuses_each_leak_and_keeps_the_published_file(warehouse, tmp_path, rule, sql, value):
+@pytest.mark.parametrize("rule, sql, value, spec", [(*x, None)[:4] for x in LEAKS], ids=LEAK_IDS)
+def test_publication_refuses_each_leak_and_keeps_the_published_file(warehouse, tmp_path, rule, sql, value, spec):
     published = tmp_path / "pub" / "marts.duckdb"
     publish(warehouse, published)
     before = published.read_bytes()
-    warehouse.execute(f"create table marts.mart_leak as {sql}")
+    leak(warehouse, sql, spec)
     with pytest.raises(PublicationError) as exc:
         publish(warehouse, published)
     assert rule in str(exc.value) and "mart_leak" in str(exc.value)

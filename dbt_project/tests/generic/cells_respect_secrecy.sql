@@ -1,15 +1,32 @@
 {#-
-    Statistical secrecy on a mart (DESIGN.md decision 4): no published cell counts fewer than k
-    persons (11 or more for a table with an income-category breakdown), and a suppressed cell
-    shows no population. The population column is the model's meta `population`.
+    Statistical secrecy on a mart (docs/privacy-guard.md), from the figures its meta.disclosure
+    declares: no figure is published where its base (the persons behind it, in the mart's
+    aggregate) is between 1 and k - 1 (11 with an income-category breakdown), and a secret
+    figure shows no value. Secondary suppression and the audit are the guard's (the audit
+    plays the attacker over every relation of the published file).
 -#}
 {% test cells_respect_secrecy(model) %}
-{%- set node = graph.get('nodes', {}).get('model.' ~ project_name ~ '.' ~ model.identifier) -%}
-{%- set meta = node.config.meta if node else {} -%}
-{%- set population = meta.get('population', 'n_persons') -%}
-{%- set k = income_min_cell_size() if (node and 'mpr_income_category' in node.columns) else min_cell_size() -%}
-select *
-from {{ model }}
-where ({{ population }} < {{ k }} and not is_suppressed)
-   or (is_suppressed and {{ population }} is not null)
+{%- if execute -%}
+{%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model.identifier) -%}
+{%- set spec = node.config.meta.get('disclosure') if node else none -%}
+{%- if not spec -%}
+    {{ exceptions.raise_compiler_error(model.identifier ~ ": cells_respect_secrecy needs meta.disclosure.") }}
+{%- endif -%}
+{%- set aggregate = graph.nodes.get('model.' ~ project_name ~ '.' ~ spec.aggregate) -%}
+{%- set k = income_min_cell_size() if spec.get('income_breakdown') else min_cell_size() -%}
+{%- set keys = [spec.period] + (spec.get('dimensions') or {}).keys() | list -%}
+select mart.*
+from {{ model }} as mart
+inner join {{ aggregate.relation_name }} as cells
+    on {% for key in keys %}{% if not loop.first %} and {% endif %}cells.{{ key }} = mart.{{ key }}{% endfor %}
+where false
+{%- for name, figure in spec.figures.items() if not figure.get('virtual') %}
+    or (mart.{{ name }}_secret and mart.{{ name }} is not null)
+    {%- if figure.get('base') %}
+    or (not mart.{{ name }}_secret and cells.{{ figure.base }} > 0 and cells.{{ figure.base }} < {{ k }})
+    {%- endif %}
+{%- endfor %}
+{%- else -%}
+select 1 as placeholder where false
+{%- endif -%}
 {% endtest %}

@@ -25,11 +25,14 @@ MARTS_GROUP = "marts"
 
 
 class MgreenTranslator(DagsterDbtTranslator):
-    """Sources are the raw assets (``raw/<table>``); models are keyed by layer and name."""
+    """Sources are the raw assets (``raw/<table>``), and the warehouse's own records
+    (``ops/<table>``, written by the raw layer's steps before compaction); models are keyed by
+    layer and name."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+            schema = "ops" if dbt_resource_props.get("source_name") == "ops" else "raw"
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
         layer = dbt_resource_props.get("config", {}).get("schema") or "main"
         return dg.AssetKey([layer, dbt_resource_props["name"]])
 

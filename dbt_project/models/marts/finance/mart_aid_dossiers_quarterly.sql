@@ -1,0 +1,2 @@
+{#- Published: the cells of agg_aid_dossiers_quarterly, secret ones NULL with their flag (macros/published_mart.sql). -#}
+{{ published_mart(ref('agg_aid_dossiers_quarterly')) }}
