@@ -4,18 +4,18 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, secret_note, show_table, total
+from dashboards.lib.page import context, income_k, paired_rate, secret_note, show_table, sums, total
 
 ctx = context()
 f = ctx.filters
+k_income = income_k(ctx.publication)
 st.title("Aides et financement")
 st.caption(
-    f"{f.describe()} · dossiers par mois de dépôt. Les ventilations par catégorie de revenus MaPrimeRénov' "
-    "ne publient que les cellules d'au moins 11 personnes (données fiscales)."
+    f"{f.describe()} · dossiers par mois de dépôt. Les ventilations par catégorie de revenus MaPrimeRénov' sont "
+    f"publiées par trimestre et ne publient que les cellules d'au moins {k_income} personnes (données fiscales)."
 )
 aids = queries.aid_dossiers(ctx.stamp, f.start, f.end)
-by_scheme = aids[aids.mpr_income_category == "Tous"]
-overall = by_scheme[by_scheme.aid_scheme == "Tous"]
+overall = aids[aids.aid_scheme == "Tous"]
 cols = st.columns(4)
 cols[0].metric("Dossiers déposés", fmt.number(total(overall.n_dossiers_submitted)))
 cols[1].metric("Dossiers accordés", fmt.number(total(overall.n_dossiers_granted)))
@@ -23,10 +23,11 @@ cols[2].metric("Montants accordés", fmt.euros(total(overall.granted_eur)))
 cols[3].metric(
     "Délai médian de décision",
     fmt.days(overall.median_days_to_decision.median()),
+    help="Médiane des délais médians mensuels publiés.",
 )
 st.altair_chart(
     charts.monthly_lines(
-        by_scheme[by_scheme.aid_scheme != "Tous"],
+        aids[aids.aid_scheme != "Tous"],
         "n_dossiers_submitted",
         "aid_scheme",
         "Dossiers déposés par dispositif",
@@ -34,68 +35,64 @@ st.altair_chart(
     ),
     width="stretch",
 )
-secret_note(aids, "cellules")
+FIGURES = {
+    "n_dossiers_submitted": "Déposés",
+    "n_dossiers_granted": "Accordés",
+    "n_dossiers_refused": "Refusés",
+    "n_dossiers_paid": "Versés",
+    "requested_eur": "Montant demandé",
+    "granted_eur": "Montant accordé",
+}
+secret_note(aids, figures=list(FIGURES))
 
 
 def summary(df, dimension, labels):
-    grouped = df.groupby(dimension, as_index=False).agg(
-        deposes=("n_dossiers_submitted", "sum"),
-        accordes=("n_dossiers_granted", "sum"),
-        refuses=("n_dossiers_refused", "sum"),
-        verses=("n_dossiers_paid", "sum"),
-        demande=("requested_eur", "sum"),
-        accorde=("granted_eur", "sum"),
-        secret=("is_suppressed", "sum"),
-    )
+    """The period's published cells added up, by one dimension."""
+    grouped = sums(df, dimension, list(FIGURES))
     grouped.insert(0, "Libellé", grouped[dimension].map(lambda c: fmt.label(labels, c)))
-    return grouped.drop(columns=[dimension]).rename(
-        columns={
-            "deposes": "Déposés",
-            "accordes": "Accordés",
-            "refuses": "Refusés",
-            "verses": "Versés",
-            "demande": "Montant demandé",
-            "accorde": "Montant accordé",
-            "secret": "Mois en secret",
-        }
-    )
+    return grouped.drop(columns=[dimension]).rename(columns=FIGURES)
 
 
-money = {"Montant demandé": fmt.euros, "Montant accordé": fmt.euros}
-counts = {c: fmt.number for c in ("Déposés", "Accordés", "Refusés", "Versés")}
+formats = {label: (fmt.euros if figure.endswith("_eur") else fmt.number) for figure, label in FIGURES.items()}
 st.subheader("Par dispositif")
-show_table(
-    summary(by_scheme[by_scheme.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES),
-    "aides_par_dispositif",
-    counts | money,
-)
-st.subheader("MaPrimeRénov' par catégorie de revenus")
-mpr = aids[(aids.aid_scheme == "maprimerenov") & (aids.mpr_income_category != "Tous")]
-show_table(summary(mpr, "mpr_income_category", fmt.MPR_CATEGORIES), "maprimerenov_par_categorie", counts | money)
+show_table(summary(aids[aids.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
+
+st.subheader("MaPrimeRénov' par catégorie de revenus, par trimestre")
+mpr = queries.aid_dossiers_by_income(ctx.stamp, f.start, f.end, "maprimerenov")
+mpr = mpr[mpr.mpr_income_category != "Tous"]
+if mpr.empty:
+    st.info("Aucun trimestre de dépôt publié pour la période.")
+else:
+    first, last = mpr.quarter.min(), mpr.quarter.max()
+    st.caption(
+        f"Trimestres de dépôt qui recouvrent la période : T{(first.month - 1) // 3 + 1} {first.year} – "
+        f"T{(last.month - 1) // 3 + 1} {last.year} (un trimestre commencé avant la période compte en entier)."
+    )
+    show_table(summary(mpr, "mpr_income_category", fmt.MPR_CATEGORIES), "maprimerenov_par_categorie", formats)
+    secret_note(mpr, figures=list(FIGURES), k=k_income)
 
 st.header("Financement")
 financing = queries.financing(ctx.stamp, f.start, f.end)
-partners = (
-    financing[financing.financing_partner != "Tous"]
-    .groupby("financing_partner", as_index=False)
-    .agg(
-        demandes=("n_requests", "sum"),
-        acceptees=("n_accepted", "sum"),
-        refusees=("n_refused", "sum"),
-        montant=("amount_accepted_eur", "sum"),
-        secret=("is_suppressed", "sum"),
-    )
-)
-partners["Taux d'acceptation"] = partners.acceptees / (partners.acceptees + partners.refusees).where(lambda s: s > 0)
+others = financing[financing.financing_partner != "Tous"]
+partners = sums(others, "financing_partner", ["n_requests", "n_accepted", "n_refused", "amount_accepted_eur"])
+
+
+def acceptance(rows):
+    """Accepted / (accepted + refused), over the months where both are published."""
+    decided = rows.assign(n_decided=rows.n_accepted + rows.n_refused)
+    return paired_rate(decided, "n_accepted", "n_decided", nothing=fmt.NO_VALUE)
+
+
+partners["Taux d'acceptation"] = [acceptance(others[others.financing_partner == p]) for p in partners.financing_partner]
+partners["financing_partner"] = partners.financing_partner.map(lambda c: fmt.label(fmt.FINANCING_PARTNERS, c))
 show_table(
     partners.rename(
         columns={
             "financing_partner": "Partenaire",
-            "demandes": "Demandes",
-            "acceptees": "Acceptées",
-            "refusees": "Refusées",
-            "montant": "Montant accepté",
-            "secret": "Mois en secret",
+            "n_requests": "Demandes",
+            "n_accepted": "Acceptées",
+            "n_refused": "Refusées",
+            "amount_accepted_eur": "Montant accepté",
         }
     ),
     "financement_par_partenaire",
@@ -109,4 +106,4 @@ show_table(
 )
 all_partners = financing[financing.financing_partner == "Tous"]
 st.altair_chart(charts.monthly_bars(all_partners, "n_requests", "Demandes de financement par mois"), width="stretch")
-secret_note(financing, "cellules")
+secret_note(financing, figures=["n_requests", "n_accepted", "n_refused", "amount_accepted_eur"])

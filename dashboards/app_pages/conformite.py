@@ -1,10 +1,10 @@
-"""Conformité (DPO): the privacy guard's results per run, publications, erasures and purges, k."""
+"""Conformité (DPO): the privacy guard's results per run, publications, erasures and purges by month, k."""
 
 import streamlit as st
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib import queries
-from dashboards.lib.page import context, show_table
+from dashboards.lib.page import context, income_k, secret_note, show_table, total
 
 ctx = context()
 info = ctx.publication
@@ -12,7 +12,7 @@ st.title("Conformité")
 runs = queries.guard_runs(ctx.stamp)
 cols = st.columns(3)
 cols[0].metric("Seuil de secret statistique (k)", f"{info['min_cell_size']} personnes")
-cols[1].metric("Seuil pour les catégories de revenus", f"{max(11, int(info['min_cell_size']))} personnes")
+cols[1].metric("Seuil pour les catégories de revenus", f"{income_k(info)} personnes")
 last = runs.iloc[0] if len(runs) else None
 cols[2].metric(
     "Dernier contrôle",
@@ -52,24 +52,50 @@ else:
     )
 
 st.subheader("Effacements et purges de conservation")
-events = queries.gdpr_events(ctx.stamp)
-if events.empty:
-    st.info("Aucune ligne effacée ni purgée à ce jour.")
+k = int(info["min_cell_size"])
+removed = queries.compliance_monthly(ctx.stamp)
+erasures = removed[removed.rule == "effacement"]
+purges = removed[removed.rule != "effacement"]
+
+
+def left_out(cells) -> str:
+    """What a tile's total leaves out: its secret cells, each from 1 to k - 1."""
+    n = int(cells.n_removed_secret.sum())
+    return (
+        f"{n} mois en secret statistique (de 1 à {k - 1} chacun) n'y sont pas comptés." if n else "Aucun mois secret."
+    )
+
+
+cols = st.columns(2)
+cols[0].metric(
+    "Personnes effacées (mois publiés)",
+    fmt.number(total(erasures.n_removed)),
+    help="Droit à l'effacement : personnes dont le CRM a exécuté la demande. " + left_out(erasures),
+)
+cols[1].metric(
+    "Lignes purgées (mois publiés)",
+    fmt.number(total(purges.n_removed)),
+    help="Durées de conservation : lignes supprimées par les règles de conservation. " + left_out(purges),
+)
+secret_note(removed, counted="personnes ou lignes")
+active = removed[(removed.n_removed.fillna(0) > 0) | removed.n_removed_secret]
+if active.empty:
+    st.info("Aucune personne effacée ni ligne purgée à ce jour.")
 else:
-    summary = events.groupby(["kind", "rule"], as_index=False)["rows_removed"].sum()
-    cols = st.columns(2)
-    cols[0].metric(
-        "Lignes effacées (droit à l'effacement)", fmt.number(summary[summary.kind == "erasure"].rows_removed.sum())
+    # One row a month where something was removed, one column a rule; a secret count reads "< k".
+    cells = removed[removed.month.isin(set(active.month))]
+    cells = cells.assign(
+        shown=[fmt.below(k) if secret else fmt.number(n) for n, secret in zip(cells.n_removed, cells.n_removed_secret)]
     )
-    cols[1].metric(
-        "Lignes purgées (durées de conservation)", fmt.number(summary[summary.kind == "retention"].rows_removed.sum())
-    )
-    show_table(
-        events.assign(Jour=events.day.map(fmt.day)).rename(
-            columns={"kind": "Type", "rule": "Règle", "table_name": "Table", "rows_removed": "Lignes"}
-        )[["Jour", "Type", "Règle", "Table", "Lignes"]],
-        "effacements_et_purges",
-        {"Lignes": fmt.number},
+    table = cells.pivot(index="month", columns="rule", values="shown").sort_index(ascending=False)
+    rules = [r for r in fmt.COMPLIANCE_RULES if r in table.columns]
+    table = table[rules + sorted(set(table.columns) - set(rules))].rename_axis(columns=None).reset_index()
+    table.insert(0, "Mois", table.pop("month").map(fmt.month))
+    show_table(table.rename(columns=fmt.COMPLIANCE_RULES), "effacements_et_purges")
+    st.caption(
+        "Mois où une personne a été effacée ou une ligne purgée. Effacements : personnes dont le CRM a exécuté la "
+        "demande d'effacement ; autres colonnes : lignes supprimées par chaque règle de conservation, le mois de la "
+        f"purge. « {fmt.below(k)} » : de 1 à {k - 1}, en secret statistique."
     )
 
 st.subheader("Historique des publications")

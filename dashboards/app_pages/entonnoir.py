@@ -1,11 +1,12 @@
 """Entonnoir: the six-stage cohort funnel, its delays, and the web funnel."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, secret_note, show_table
+from dashboards.lib.page import context, flag, paired_rate, secret_note, show_table, sums, total
 
 ctx = context()
 f = ctx.filters
@@ -16,21 +17,20 @@ st.caption(
 )
 
 cohorts = queries.funnel_cohorts(ctx.stamp, f.start, f.end, f.channel)
-published = cohorts[~cohorts.is_suppressed]
-# Aggregate over the cohorts whose prospects are published, so that every stage shares a base.
-base = published[published.stage == "prospect"].cohort_month
-stages = (
-    published[published.cohort_month.isin(base)]
-    .groupby(["stage_position", "stage"], as_index=False)["n_persons"]
-    .sum()
-    .sort_values("stage_position")
+counts = list(queries.STAGE_FIGURES.values())
+# Each stage: its published cells added up; its rate, over the cohorts where both the stage and
+# the prospects are published (a rate never mixes a stage and a base of different cohorts).
+stages = pd.DataFrame(
+    {
+        "stage": list(queries.STAGE_FIGURES),
+        "n_persons": [total(cohorts[c]) for c in counts],
+        "Taux": [paired_rate(cohorts, c, "n_prospects") for c in counts],
+    }
 )
-if not stages.empty:
-    prospects = float(stages.iloc[0].n_persons)
+if stages.n_persons.notna().any():
     stages["Étape"] = stages.stage.map(fmt.STAGES)
-    stages["Taux"] = stages.n_persons / prospects
     chart = (
-        alt.Chart(stages, title="Personnes par étape")
+        alt.Chart(stages.dropna(subset=["n_persons"]), title="Personnes par étape")
         .mark_bar(color=charts.GREEN)
         .encode(
             y=alt.Y("Étape:N", sort=list(fmt.STAGES.values()), title=None),
@@ -45,25 +45,35 @@ if not stages.empty:
         "entonnoir_etapes",
         {"Personnes": fmt.number, "Taux": fmt.percent},
     )
+    st.caption(
+        "Personnes : somme des cohortes publiées. Taux : personnes de l'étape / prospects, sur les cohortes où "
+        "les deux sont publiés."
+    )
 else:
     st.info("Toutes les cohortes de la période sont en secret statistique.")
-secret_note(cohorts, "cellules")
+secret_note(cohorts, figures=counts)
 
 st.subheader("Conversion par cohorte")
-rates = cohorts.pivot_table(
-    index="cohort_month", columns="stage", values="conversion_rate", aggfunc="first", dropna=False
-).reset_index()
-rates["Cohorte"] = rates.cohort_month.map(fmt.month)
-order = [s for s in fmt.STAGES if s in rates.columns]
+rates = pd.DataFrame({"Cohorte": cohorts.cohort_month.map(fmt.month), "Prospects": cohorts.n_prospects})
+rates["Prospects_secret"] = cohorts[flag("n_prospects")]
+no_prospect = cohorts.n_prospects.fillna(-1).eq(0).to_numpy(dtype=bool)
+for stage, column in list(queries.STAGE_FIGURES.items())[1:]:
+    # A rate where the stage and the prospects are both published; '–' for a cohort of no one.
+    both = (cohorts[column].notna() & cohorts.n_prospects.notna()).to_numpy(dtype=bool)
+    rate = cohorts[column].astype("Float64") / cohorts.n_prospects.astype("Float64")
+    values = rate.astype(object)
+    values[~both] = fmt.SECRET
+    values[both & no_prospect] = fmt.NO_VALUE
+    rates[fmt.STAGES[stage]] = values
+stage_labels = [fmt.STAGES[s] for s in list(queries.STAGE_FIGURES)[1:]]
 show_table(
-    rates[["Cohorte"] + order].rename(columns=fmt.STAGES),
+    rates,
     "conversion_par_cohorte",
-    {fmt.STAGES[s]: fmt.percent for s in order},
+    {"Prospects": fmt.number} | {label: fmt.percent for label in stage_labels},
 )
 
-delays = cohorts[cohorts.stage.isin(["devis_signe", "installe"])]
-signature = delays[delays.stage == "devis_signe"].median_days_since_first_contact.median()
-installation = delays[delays.stage == "installe"].median_days_since_signature.median()
+signature = cohorts.median_days_to_signature.median()
+installation = cohorts.median_days_signature_to_installation.median()
 left, right = st.columns(2)
 left.metric("Délai médian premier contact → signature", fmt.days(signature))
 right.metric("Délai médian signature → installation", fmt.days(installation))
@@ -71,29 +81,29 @@ st.caption("Médiane des médianes mensuelles des cohortes publiées.")
 
 st.header("Entonnoir web")
 daily = queries.web_funnel_daily(ctx.stamp, f.start, f.end)
-sessions = daily[daily.step == "sessions"]
-forms = daily[daily.step == "avec_formulaire"]
 left, right = st.columns(2)
-left.altair_chart(
-    charts.monthly_bars(sessions, "n_sessions", "Sessions par jour", month="session_date"), width="stretch"
-)
+left.altair_chart(charts.monthly_bars(daily, "n_sessions", "Sessions par jour", month="session_date"), width="stretch")
 right.altair_chart(
-    charts.monthly_bars(forms, "n_sessions", "Sessions avec formulaire", month="session_date"), width="stretch"
+    charts.monthly_bars(daily, "n_sessions_with_form", "Sessions avec formulaire", month="session_date"),
+    width="stretch",
 )
-secret_note(daily, "cellules", counted="sessions")
+secret_note(daily, counted="sessions")
 for dimension, title, names in (("source", "Par source", fmt.WEB_SOURCES), ("appareil", "Par appareil", fmt.DEVICES)):
     st.subheader(title)
-    data = queries.web_funnel_by_source(ctx.stamp, f.start, f.end, dimension)
-    wide = data.pivot_table(index="valeur", columns="step", values="n_sessions", aggfunc="first").reset_index()
+    data = queries.web_funnel_by(ctx.stamp, f.start, f.end, dimension)
+    figures = list(fmt.WEB_FIGURES)
+    wide = sums(data, "valeur", figures, secret=None)
     wide["valeur"] = [fmt.label(names, code) for code in wide.valeur]
-    steps = [fmt.WEB_STEPS[c] for c in fmt.WEB_STEPS if c in wide.columns]
+    label = dimension.capitalize()
     show_table(
-        wide.rename(columns={"valeur": dimension.capitalize(), **fmt.WEB_STEPS})[[dimension.capitalize(), *steps]],
+        wide.rename(columns={"valeur": label, **fmt.WEB_FIGURES})[[label, *fmt.WEB_FIGURES.values()]],
         f"web_par_{dimension}",
-        {c: fmt.number for c in steps},
+        {c: fmt.number for c in fmt.WEB_FIGURES.values()},
     )
+    secret_note(data, counted="sessions")
     if dimension == "source":
         st.caption(
-            "Autre source : lien dont la source de campagne (utm_source) n'est pas une des sources déclarées ; "
-            "elle est comptée, jamais publiée telle quelle."
+            "Simulation, Devis, Contact, Rendez-vous : sessions dont le formulaire envoyé est de ce type. Autre "
+            "source : lien dont la source de campagne (utm_source) n'est pas une des sources déclarées ; elle est "
+            "comptée, jamais publiée telle quelle."
         )

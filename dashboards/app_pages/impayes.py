@@ -14,12 +14,18 @@ st.caption(
     "en fin de mois (le mois en cours s'arrête à la date des données)."
 )
 data = queries.unpaid(ctx.stamp, f.start, f.end, f.departement)
+# The last month whose count of unpaid invoices is published (its amount may still be secret).
 latest = data.dropna(subset=["n_invoices_unpaid"]).tail(1)
+latest_help = f"Fin {fmt.month_long(latest.month.iloc[0])}." if len(latest) else None
 cols = st.columns(4)
 cols[0].metric(
-    "Factures impayées (dernier mois)", fmt.number(latest.n_invoices_unpaid.iloc[0]) if len(latest) else fmt.SECRET
+    "Factures impayées (dernier mois)",
+    fmt.number(latest.n_invoices_unpaid.iloc[0]) if len(latest) else fmt.SECRET,
+    help=latest_help,
 )
-cols[1].metric("Montant restant dû", fmt.euros(latest.amount_unpaid_eur.iloc[0]) if len(latest) else fmt.SECRET)
+cols[1].metric(
+    "Montant restant dû", fmt.euros(latest.amount_unpaid_eur.iloc[0]) if len(latest) else fmt.SECRET, help=latest_help
+)
 cols[2].metric("Dossiers de recouvrement ouverts", fmt.number(total(data.n_collection_cases_opened)))
 cols[3].metric("Montant recouvré", fmt.euros(total(data.amount_recovered_eur)))
 left, right = st.columns(2)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, secret_note, total
+from dashboards.lib.page import context, monthly_table, paired_rate, secret_note, total
 
 ctx = context()
 f = ctx.filters
@@ -19,6 +19,7 @@ cols[1].metric("Tickets clos", fmt.number(total(all_categories.n_tickets_closed)
 cols[2].metric(
     "Délai médian de clôture",
     fmt.days(all_categories.median_days_to_close.median()),
+    help="Médiane des délais médians mensuels publiés.",
 )
 st.altair_chart(
     charts.monthly_lines(
@@ -30,7 +31,7 @@ st.altair_chart(
     ),
     width="stretch",
 )
-secret_note(tickets, "cellules")
+secret_note(tickets)
 monthly_table(
     all_categories,
     "sav_par_mois",
@@ -41,19 +42,25 @@ monthly_table(
         "share_under_warranty": ("Sous garantie", fmt.percent),
     },
 )
+st.caption(
+    "Sous garantie : part des tickets sous garantie parmi ceux dont la garantie est connue. « – » : aucun ticket "
+    "à mesurer ce mois-là."
+)
 
 st.header("Satisfaction")
 survey = queries.satisfaction(ctx.stamp, f.start, f.end)
-answered = survey[~survey.is_suppressed]
-answers = answered.n_answers.sum()
+# The NPS of the period over the months whose promoters, detractors and answers are all published.
+answered = survey.dropna(subset=["n_promoters", "n_detractors", "n_answers"])
+answers = float(answered.n_answers.sum())
 cols = st.columns(3)
 cols[0].metric(
     "NPS de la période",
-    fmt.score(100.0 * (answered.n_promoters.sum() - answered.n_detractors.sum()) / answers) if answers else fmt.SECRET,
+    fmt.score(100.0 * float(answered.n_promoters.sum() - answered.n_detractors.sum()) / answers)
+    if answers
+    else fmt.SECRET,
 )
-cols[1].metric("Réponses", fmt.number(answers if answers else None))
-sent = answered.n_surveys_sent.sum()
-cols[2].metric("Taux de réponse", fmt.percent(answered.n_surveys_answered_of_sent.sum() / sent) if sent else fmt.SECRET)
+cols[1].metric("Réponses", fmt.number(total(survey.n_answers)))
+cols[2].metric("Taux de réponse", fmt.percent(paired_rate(survey, "n_surveys_answered_of_sent", "n_surveys_sent")))
 st.altair_chart(charts.monthly_bars(survey, "nps", "NPS par mois"), width="stretch")
 secret_note(survey)
 monthly_table(
@@ -65,4 +72,8 @@ monthly_table(
         "response_rate": ("Taux de réponse", fmt.percent),
         "nps": ("NPS", fmt.score),
     },
+)
+st.caption(
+    "NPS et taux de réponse de la période : sur les mois où leurs composantes sont toutes publiées. "
+    "« – » : aucune réponse ce mois-là."
 )

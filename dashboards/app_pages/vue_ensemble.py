@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib import queries
-from dashboards.lib.page import context, secret_note, tile, total
+from dashboards.lib.page import context, orders_dimensions, paired_rate, secret_note, tile, total
 
 ctx = context()
 f = ctx.filters
@@ -12,9 +12,10 @@ prev_start, prev_end = f.previous()
 
 st.title("Vue d'ensemble")
 st.caption(f"Période : {f.describe()} · comparée à la période précédente de même durée.")
+departement, category, channel = orders_dimensions(f)
 
-orders = queries.orders_monthly(ctx.stamp, f.start, f.end, f.departement, f.category, f.channel)
-orders_prev = queries.orders_monthly(ctx.stamp, prev_start, prev_end, f.departement, f.category, f.channel)
+orders = queries.orders_monthly(ctx.stamp, f.start, f.end, departement, category, channel)
+orders_prev = queries.orders_monthly(ctx.stamp, prev_start, prev_end, departement, category, channel)
 clients = queries.clients_monthly(ctx.stamp, f.start, f.end, f.departement)
 clients_prev = queries.clients_monthly(ctx.stamp, prev_start, prev_end, f.departement)
 funnel = queries.funnel_cohorts(ctx.stamp, f.start, f.end, f.channel)
@@ -26,25 +27,21 @@ unpaid_prev = queries.unpaid(ctx.stamp, prev_start, prev_end, f.departement)
 
 
 def conversion(df):
-    """Signed quotes / prospects over the cohorts of the period (published cells only)."""
-    prospects = df[(df.stage == "prospect") & ~df.is_suppressed]
-    signed = df[(df.stage == "devis_signe") & ~df.is_suppressed & df.cohort_month.isin(prospects.cohort_month)]
-    return None if prospects.empty else float(signed.n_persons.sum()) / float(prospects.n_persons.sum())
+    """Signed quotes / prospects over the cohorts of the period where both are published."""
+    return paired_rate(df, "n_devis_signe", "n_prospects")
 
 
 def net_promoter(df):
-    rows = df[~df.is_suppressed]
+    """The NPS over the months whose promoters, detractors and answers are all published."""
+    rows = df.dropna(subset=["n_promoters", "n_detractors", "n_answers"])
     answers = rows.n_answers.sum()
-    return None if answers == 0 else 100.0 * (rows.n_promoters.sum() - rows.n_detractors.sum()) / answers
+    return None if answers == 0 else 100.0 * float(rows.n_promoters.sum() - rows.n_detractors.sum()) / float(answers)
 
 
 def last_value(df, column):
     rows = df.dropna(subset=[column])
     return None if rows.empty else float(rows.iloc[-1][column])
 
-
-new_clients = clients[clients.measure == "nouveaux_clients"]
-new_clients_prev = clients_prev[clients_prev.measure == "nouveaux_clients"]
 
 row1 = st.columns(3)
 tile(row1[0], "Commandes", total(orders.n_orders), total(orders_prev.n_orders), fmt.number, list(orders.n_orders))
@@ -59,10 +56,10 @@ tile(
 tile(
     row1[2],
     "Nouveaux clients",
-    total(new_clients.n_persons),
-    total(new_clients_prev.n_persons),
+    total(clients.n_new_clients),
+    total(clients_prev.n_new_clients),
     fmt.number,
-    list(new_clients.n_persons),
+    list(clients.n_new_clients),
 )
 row2 = st.columns(3)
 tile(row2[0], "Taux de conversion (devis signé / prospects)", conversion(funnel), conversion(funnel_prev), fmt.percent)
@@ -77,8 +74,10 @@ tile(
     inverse=True,
 )
 
-secret_note(orders)
+secret_note(orders, figures=["n_orders", "revenue_excl_tax_eur"])
 st.caption(
-    "Commandes et CA : mois de commande, hors commandes annulées. Nouveaux clients : première commande non annulée "
-    "dans la période. Conversion : cohortes de premier contact de la période. Impayés : dernier mois de la période."
+    "Commandes et CA : mois de commande, hors commandes annulées ; sommes des cellules publiées. Nouveaux clients : "
+    "première commande non annulée dans la période. Conversion : cohortes de premier contact de la période dont "
+    "prospects et devis signés sont publiés. NPS : mois dont promoteurs, détracteurs et réponses sont publiés. "
+    "Impayés : dernier mois publié de la période."
 )

@@ -67,6 +67,21 @@ def monthly_lines(
     )
 
 
+def labelled_bars(df: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart:
+    """Vertical bars of a few periods named by ``category`` (in the frame's order), for a series
+    published at some periods only; a secret period is drawn as empty (never as zero)."""
+    return (
+        alt.Chart(df[[category, value]].dropna(subset=[value]), title=title)
+        .mark_bar(color=GREEN)
+        .encode(
+            x=alt.X(f"{category}:N", sort=list(df[category]), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{value}:Q", axis=_value_axis()),
+            tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", title=title, format=",.0f")],
+        )
+        .properties(height=260)
+    )
+
+
 def horizontal_bars(df: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart:
     return (
         alt.Chart(df.dropna(subset=[value]), title=title)

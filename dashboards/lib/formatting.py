@@ -1,4 +1,10 @@
-"""French formats for numbers, money, rates and dates; suppressed cells as "secret statistique"."""
+"""French formats for numbers, money, rates and dates; secret cells as "secret statistique".
+
+A published figure ``x`` is NULL where its flag ``x_secret`` is set (secret statistique), and
+may be NULL without its flag for another reason (a ratio or a median over nobody, a stock not
+published that month, a count retention has cut into): ``page.show_table`` writes such cells
+with a note (a string), which every formatter here passes through unchanged.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,11 @@ import pandas as pd
 SECRET = "secret statistique"
 # An open cell whose rows retention has begun to purge (mart_orders_monthly: cancelled orders).
 RETENTION = "hors conservation"
+# A figure the mart does not publish for that period (mart_clients_monthly: the clients to
+# date, published for December months and the last month only).
+NOT_PUBLISHED = "non publié"
+# Nothing to measure: a rate or a median over no one (NULL, and not secret).
+NO_VALUE = "–"
 NBSP = "\u00a0"  # thousands and units are separated by non-breaking spaces in French
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 MONTHS_LONG = (
@@ -76,7 +87,15 @@ MPR_CATEGORIES = {
     "inconnue": "Inconnue",
     "Tous": "Toutes",
 }
-SCHEMES = {"maprimerenov": "MaPrimeRénov'", "cee": "Prime CEE", "eco_ptz": "Éco-PTZ", "Tous": "Tous"}
+SCHEMES = {
+    "maprimerenov": "MaPrimeRénov'",
+    "cee": "Prime CEE",
+    "eco_ptz": "Éco-PTZ",
+    "inconnu": "Dispositif inconnu",
+    "Tous": "Tous",
+}
+# The partners on the allow-list are published under their own name; the others are grouped.
+FINANCING_PARTNERS = {"autre": "Autre partenaire", "inconnu": "Partenaire inconnu", "Tous": "Tous"}
 WEB_SOURCES = {
     "search": "Moteurs de recherche",
     "social": "Réseaux sociaux",
@@ -96,6 +115,15 @@ WEB_STEPS = {
     "contact": "Contact",
     "rendez_vous": "Rendez-vous",
 }
+# The web marts' figures under their step's label (mart_web_funnel_daily and _monthly).
+WEB_FIGURES = {
+    "n_sessions": WEB_STEPS["sessions"],
+    "n_sessions_with_form": WEB_STEPS["avec_formulaire"],
+    "n_form_simulation": WEB_STEPS["simulation"],
+    "n_form_devis": WEB_STEPS["devis"],
+    "n_form_contact": WEB_STEPS["contact"],
+    "n_form_rendez_vous": WEB_STEPS["rendez_vous"],
+}
 TICKET_CATEGORIES = {
     "panne": "Panne",
     "entretien": "Entretien",
@@ -106,8 +134,26 @@ TICKET_CATEGORIES = {
 }
 
 
+# What each rule of mart_compliance_monthly counts: the persons erased, or the rows each
+# retention rule of the privacy policy removed.
+COMPLIANCE_RULES = {
+    "effacement": "Effacements (personnes)",
+    "prospects": "Prospects non clients (3 ans)",
+    "client_prospecting": "Prospection des clients (3 ans)",
+    "billing": "Facturation (relation + 10 ans)",
+    "opposition_lists": "Listes d'opposition (3 ans)",
+    "browsing_data": "Navigation web (13 mois)",
+    "unlinked_prospects": "Lignes sans contact connu (3 ans)",
+}
+
+
 def _missing(value) -> bool:
     return value is None or bool(pd.isna(value))
+
+
+def below(k: int) -> str:
+    """A secret count, where the reader may know it is small: '< 5'."""
+    return f"<{NBSP}{int(k)}"
 
 
 def _group(integer_text: str) -> str:
@@ -119,13 +165,10 @@ def _group(integer_text: str) -> str:
     return ("-" if integer_text.startswith("-") else "") + NBSP.join(groups)
 
 
-def count_or_note(value) -> str:
-    """A count, or the note that stands in for it (``RETENTION``)."""
-    return value if isinstance(value, str) else number(value)
-
-
 def number(value, decimals: int = 0) -> str:
     """1234567.8 -> '1 234 568' (or with decimals '1 234 567,80')."""
+    if isinstance(value, str):
+        return value
     if _missing(value):
         return SECRET
     text = f"{float(value):.{decimals}f}"
@@ -134,21 +177,29 @@ def number(value, decimals: int = 0) -> str:
 
 
 def euros(value, decimals: int = 0) -> str:
+    if isinstance(value, str):
+        return value
     return SECRET if _missing(value) else f"{number(value, decimals)}{NBSP}€"
 
 
 def percent(rate, decimals: int = 1) -> str:
     """A rate (0.125) as '12,5 %'."""
+    if isinstance(rate, str):
+        return rate
     return SECRET if _missing(rate) else f"{number(100 * float(rate), decimals)}{NBSP}%"
 
 
 def days(value) -> str:
     """A delay in days: '12 jours'."""
+    if isinstance(value, str):
+        return value
     return SECRET if _missing(value) else f"{number(value)} jours"
 
 
 def score(value, decimals: int = 0) -> str:
     """An NPS (-100..100) with its sign."""
+    if isinstance(value, str):
+        return value
     if _missing(value):
         return SECRET
     text = number(value, decimals)

@@ -30,9 +30,48 @@ def download_csv(df: pd.DataFrame, name: str) -> None:
     st.download_button("Exporter en CSV", data, file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
 
 
-def show_table(df: pd.DataFrame, name: str, formats: dict[str, callable] | None = None) -> None:
-    """A table with French formats, suppressed cells written 'secret statistique', and its CSV."""
-    shown = df.copy()
+SECRET_SUFFIX = "_secret"
+
+
+def flag(column: str) -> str:
+    """The flag of a published figure: ``x_secret`` is true where ``x`` is secret (and NULL)."""
+    return column + SECRET_SUFFIX
+
+
+def figures_of(df: pd.DataFrame) -> list[str]:
+    """The figures of a mart's rows that carry their secret flag."""
+    return [c for c in df.columns if not c.endswith(SECRET_SUFFIX) and flag(c) in df.columns]
+
+
+def secret_cells(df: pd.DataFrame, figures: list[str] | None = None) -> int:
+    """How many cells are secret: one per figure and row whose ``<figure>_secret`` is set."""
+    return sum(int(df[flag(c)].astype(bool).sum()) for c in (figures or figures_of(df)) if flag(c) in df.columns)
+
+
+def with_notes(df: pd.DataFrame, notes: dict[str, str] | None = None) -> pd.DataFrame:
+    """The figures with their flags read: a secret cell reads 'secret statistique' (whatever its
+    value), a NULL cell without its flag reads its note (``notes[column]``, by default
+    ``fmt.NO_VALUE``: a rate or a median over no one); the flag columns are dropped."""
+    out = df.copy()
+    for column in figures_of(df):
+        secret = df[flag(column)].astype(bool)
+        missing = df[column].isna() & ~secret
+        if secret.any() or missing.any():
+            values = df[column].astype(object)
+            values[secret] = fmt.SECRET
+            values[missing] = (notes or {}).get(column, fmt.NO_VALUE)
+            out[column] = values
+    return out.drop(columns=[c for c in df.columns if c.endswith(SECRET_SUFFIX)])
+
+
+def show_table(
+    df: pd.DataFrame, name: str, formats: dict[str, callable] | None = None, notes: dict[str, str] | None = None
+) -> None:
+    """A table with French formats and its CSV. A column ``x`` with its flag ``x_secret`` in
+    ``df`` reads 'secret statistique' where the flag is set and its note where it is NULL
+    without the flag (``with_notes``); a column without a flag (a sum over a period, made by
+    the page) reads 'secret statistique' where it is NULL: every cell it adds up was secret."""
+    shown = with_notes(df, notes)
     for column, formatter in (formats or {}).items():
         if column in shown.columns:
             shown[column] = shown[column].map(formatter).astype(str)
@@ -40,28 +79,98 @@ def show_table(df: pd.DataFrame, name: str, formats: dict[str, callable] | None 
     download_csv(shown, name)
 
 
-def monthly_table(df: pd.DataFrame, name: str, columns: dict[str, tuple[str, callable]]) -> None:
+def monthly_table(
+    df: pd.DataFrame,
+    name: str,
+    columns: dict[str, tuple[str, callable]],
+    notes: dict[str, str] | None = None,
+    month: str = "month",
+) -> None:
     """``show_table`` of a monthly mart: 'Mois', then each column under its French label and
-    with its formatter (``{column: (label, formatter)}``, in display order)."""
-    table = df.assign(Mois=df.month.map(fmt.month))[["Mois", *columns]]
-    table = table.rename(columns={column: label for column, (label, _) in columns.items()})
-    show_table(table, name, {label: formatter for label, formatter in columns.values()})
+    with its formatter (``{column: (label, formatter)}``, in display order); flags and notes
+    follow their column."""
+    labels = {column: label for column, (label, _) in columns.items()}
+    flags = [flag(c) for c in columns if flag(c) in df.columns]
+    table = df.assign(Mois=df[month].map(fmt.month))[["Mois", *columns, *flags]]
+    table = table.rename(columns=labels | {flag(c): flag(label) for c, label in labels.items()})
+    show_table(
+        table,
+        name,
+        {label: formatter for label, formatter in columns.values()},
+        {labels[c]: note for c, note in (notes or {}).items() if c in labels},
+    )
 
 
 def total(series: pd.Series) -> float | None:
-    """Sum of the published cells; None when every cell is secret."""
+    """Sum of the published cells (a secret cell is NULL, so it adds nothing); None when every
+    cell is secret, or there is none. ``secret_note`` says how many cells a total leaves out."""
     values = series.dropna()
     return None if values.empty else float(values.sum())
 
 
-def secret_note(df: pd.DataFrame, what: str = "mois", counted: str = "personnes") -> None:
-    """How many cells are secret, and why; web marts count sessions, the others persons."""
-    if "is_suppressed" in df.columns and df["is_suppressed"].any():
-        n = int(df["is_suppressed"].sum())
+def sums(df: pd.DataFrame, by: str, figures: list[str], secret: str | None = "Cellules en secret") -> pd.DataFrame:
+    """Totals over a period by one dimension: each figure's published cells added up (NULL where
+    every cell is secret), and, as ``secret``, how many of the cells added up were secret."""
+    flags = [flag(c) for c in figures if flag(c) in df.columns]
+    data = df.assign(_secret=df[flags].astype(int).sum(axis=1) if flags else 0)
+    out = data.groupby(by, as_index=False, sort=False)[[*figures, "_secret"]].sum(min_count=1)
+    return out.rename(columns={"_secret": secret}) if secret else out.drop(columns=["_secret"])
+
+
+def paired_rate(df: pd.DataFrame, part: str, whole: str, nothing: float | str | None = None):
+    """``part / whole`` added up over the rows where both are published (never a part without its
+    whole); None where no row has both (all secret), ``nothing`` where the wholes add up to 0
+    (a note such as ``fmt.NO_VALUE`` in a table)."""
+    rows = df[df[part].notna() & df[whole].notna()]
+    if rows.empty:
+        return None
+    denominator = float(rows[whole].sum())
+    return nothing if denominator == 0 else float(rows[part].sum()) / denominator
+
+
+def income_k(publication: dict) -> int:
+    """The threshold of the breakdowns by income category (fiscal data): at least 11."""
+    return max(11, int(publication["min_cell_size"]))
+
+
+def secret_note(
+    df: pd.DataFrame,
+    what: str = "cellules",
+    counted: str = "personnes",
+    figures: list[str] | None = None,
+    k: int | None = None,
+) -> None:
+    """How many cells are secret (one per figure, from the ``<figure>_secret`` flags), and why;
+    web marts count sessions, the others persons; ``k`` is the publication's unless given."""
+    n = secret_cells(df, figures)
+    if n:
+        k = k or context().publication["min_cell_size"]
         st.caption(
-            f"{n} {what} en secret statistique (moins de {context().publication['min_cell_size']} {counted}) : "
+            f"{n} {what} en secret statistique (moins de {k} {counted}) : "
             "les totaux n'incluent que les cellules publiées."
         )
+
+
+def orders_dimensions(filters: Filters) -> tuple[str, str, str]:
+    """(département, catégorie, canal) as mart_orders_monthly can serve them: it publishes one
+    dimension at a time (the two others 'Tous'). When several are filtered, the first of
+    département, catégorie, canal is kept, the others read 'Tous', and a warning says so."""
+    chosen = {
+        "département": (filters.departement, fmt.label(fmt.DEPARTEMENTS, filters.departement)),
+        "catégorie": (filters.category, fmt.label(fmt.CATEGORIES, filters.category)),
+        "canal": (filters.channel, fmt.label(fmt.CHANNELS, filters.channel)),
+    }
+    filtered = [name for name, (code, _) in chosen.items() if code != "Tous"]
+    if len(filtered) <= 1:
+        return filters.departement, filters.category, filters.channel
+    kept = filtered[0]
+    st.warning(
+        "Les commandes ne sont publiées que par une dimension à la fois (département, catégorie ou canal) : "
+        f"seul le filtre {kept} ({chosen[kept][1]}) s'applique aux commandes, "
+        f"pas {' ni '.join(f'le filtre {name}' for name in filtered[1:])}."
+    )
+    values = {name: (code if name == kept else "Tous") for name, (code, _) in chosen.items()}
+    return values["département"], values["catégorie"], values["canal"]
 
 
 def tile(

@@ -3,6 +3,8 @@
 Every function takes the publication's ``stamp`` first: a new file means a new stamp, so the
 cache never serves figures of a replaced publication; the TTL bounds memory otherwise.
 Periods are months: ``start`` and ``end`` are first days of months, both included.
+Each figure ``x`` comes with its flag ``x_secret`` (secret statistique: ``x`` is then NULL); the
+pages add up published cells only and read the flags through ``page.show_table`` / ``secret_note``.
 """
 
 from __future__ import annotations
@@ -24,13 +26,22 @@ def publication(stamp: Stamp) -> dict:
     return df.iloc[0].to_dict()
 
 
+def _with_flags(*figures: str) -> str:
+    """``a, a_secret, b, b_secret``: figures with their secret flags (NULL where the flag is set)."""
+    return ", ".join(f"{f}, {f}_secret" for f in figures)
+
+
+ORDERS = ("n_orders", "n_orders_cancelled", "revenue_excl_tax_eur", "average_basket_eur")
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def orders_monthly(stamp: Stamp, start: date, end: date, departement: str, category: str, channel: str) -> pd.DataFrame:
+    """One dimension at a time: at most one of département, category, channel is not 'Tous'
+    (``page.orders_dimensions``); a crossed choice has no row."""
     return read(
         stamp,
-        """
-        select order_month as month, n_persons, n_orders, n_orders_cancelled, revenue_excl_tax_eur,
-               average_basket_eur, is_suppressed
+        f"""
+        select order_month as month, {_with_flags(*ORDERS)}
         from mart_orders_monthly
         where order_month between ? and ? and departement = ? and product_category = ? and acquisition_channel = ?
         order by order_month
@@ -40,63 +51,107 @@ def orders_monthly(stamp: Stamp, start: date, end: date, departement: str, categ
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def orders_by(
-    stamp: Stamp, dimension: str, start: date, end: date, departement: str, category: str, channel: str
-) -> pd.DataFrame:
-    """Orders and revenue over the period, by one dimension (the others as filtered)."""
+def orders_by(stamp: Stamp, dimension: str, start: date, end: date) -> pd.DataFrame:
+    """Orders and revenue by month and by one dimension, the two others 'Tous' (the mart does not
+    cross them); the page adds the published cells up."""
     column = {"departement": "departement", "categorie": "product_category", "canal": "acquisition_channel"}[dimension]
-    filters = {"departement": departement, "product_category": category, "acquisition_channel": channel}
-    filters.pop(column)
-    where = " and ".join(f"{c} = ?" for c in filters)
+    others = [c for c in ("departement", "product_category", "acquisition_channel") if c != column]
     return read(
         stamp,
         f"""
-        select {column} as valeur,
-               sum(n_orders) as n_orders, sum(revenue_excl_tax_eur) as revenue_excl_tax_eur,
-               sum(n_orders_cancelled) as n_orders_cancelled,
-               count(*) filter (where is_suppressed) as months_suppressed, count(*) as months
+        select {column} as valeur, order_month as month,
+               {_with_flags("n_orders", "revenue_excl_tax_eur")}
         from mart_orders_monthly
-        where order_month between ? and ? and {column} <> 'Tous' and {where}
-        group by {column} order by revenue_excl_tax_eur desc nulls last
+        where order_month between ? and ? and {column} <> 'Tous' and {" and ".join(f"{c} = 'Tous'" for c in others)}
+        order by valeur, month
     """,
-        [start, end, *filters.values()],
+        [start, end],
     )
+
+
+CLIENTS = ("n_new_clients", "n_active_clients", "n_clients_to_date")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def clients_monthly(stamp: Stamp, start: date, end: date, departement: str) -> pd.DataFrame:
+    """n_clients_to_date is published for December months and the last month only: NULL without
+    its flag elsewhere."""
     return read(
         stamp,
-        """
-        select month, measure, n_persons, is_suppressed from mart_clients_monthly
-        where month between ? and ? and departement = ? order by month, measure
+        f"""
+        select month, {_with_flags(*CLIENTS)} from mart_clients_monthly
+        where month between ? and ? and departement = ? order by month
     """,
         [start, end, departement],
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def clients_by_departement(stamp: Stamp, month: date) -> pd.DataFrame:
+def clients_to_date_month(stamp: Stamp, end: date) -> date | None:
+    """The last month up to ``end`` whose clients to date are published (secret or not)."""
+    df = read(
+        stamp,
+        """
+        select max(month) as month from mart_clients_monthly
+        where month <= ? and departement = 'Tous' and (n_clients_to_date is not null or n_clients_to_date_secret)
+    """,
+        [end],
+    )
+    month = df.month.iloc[0]
+    return None if pd.isna(month) else pd.Timestamp(month).date()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def clients_to_date(stamp: Stamp, end: date, departement: str) -> pd.DataFrame:
+    """The clients to date of every month up to ``end`` that publishes them (December months and
+    the data's last month; secret or not)."""
     return read(
         stamp,
         """
-        select departement, measure, n_persons, is_suppressed from mart_clients_monthly
-        where month = ? and departement <> 'Tous' order by departement
+        select month, n_clients_to_date, n_clients_to_date_secret from mart_clients_monthly
+        where month <= ? and departement = ? and (n_clients_to_date is not null or n_clients_to_date_secret)
+        order by month
     """,
-        [month],
+        [end, departement],
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def funnel_cohorts(stamp: Stamp, start: date, end: date, channel: str) -> pd.DataFrame:
+def clients_by_departement(stamp: Stamp, month: date, stock_month: date | None) -> pd.DataFrame:
+    """New and active clients of ``month``, and the clients to date at ``stock_month``."""
     return read(
         stamp,
-        """
-        select cohort_month, stage, stage_position, n_persons, n_prospects, conversion_rate,
-               median_days_since_first_contact, median_days_since_signature, is_suppressed
+        f"""
+        select m.departement, {_with_flags("m.n_new_clients", "m.n_active_clients")},
+               s.n_clients_to_date, coalesce(s.n_clients_to_date_secret, false) as n_clients_to_date_secret
+        from mart_clients_monthly m
+        left join mart_clients_monthly s on s.departement = m.departement and s.month = ?
+        where m.month = ? and m.departement <> 'Tous' order by m.departement
+    """,
+        [stock_month, month],
+    )
+
+
+STAGE_FIGURES = {
+    "prospect": "n_prospects",
+    "demande": "n_demande",
+    "devis_envoye": "n_devis_envoye",
+    "devis_signe": "n_devis_signe",
+    "installe": "n_installe",
+    "paye": "n_paye",
+}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def funnel_cohorts(stamp: Stamp, start: date, end: date, channel: str) -> pd.DataFrame:
+    figures = (*STAGE_FIGURES.values(), "median_days_to_signature", "median_days_signature_to_installation")
+    return read(
+        stamp,
+        f"""
+        select cohort_month, {_with_flags(*figures)}
         from mart_funnel_cohorts
         where cohort_month between ? and ? and acquisition_channel = ?
-        order by cohort_month, stage_position
+        order by cohort_month
     """,
         [start, end, channel],
     )
@@ -106,56 +161,99 @@ def funnel_cohorts(stamp: Stamp, start: date, end: date, channel: str) -> pd.Dat
 def web_funnel_daily(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
     return read(
         stamp,
-        """
-        select session_date, step, step_position, n_sessions, share_of_sessions, is_suppressed
+        f"""
+        select session_date, {_with_flags("n_sessions", "n_sessions_with_form")}
         from mart_web_funnel_daily
         where session_date >= ? and session_date < ? + interval 1 month
-        order by session_date, step_position, step
+        order by session_date
     """,
         [start, end],
     )
 
 
+WEB_MONTHLY = (
+    "n_sessions",
+    "n_sessions_with_form",
+    "n_form_simulation",
+    "n_form_devis",
+    "n_form_contact",
+    "n_form_rendez_vous",
+)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
-def web_funnel_by_source(stamp: Stamp, start: date, end: date, dimension: str) -> pd.DataFrame:
+def web_funnel_by(stamp: Stamp, start: date, end: date, dimension: str) -> pd.DataFrame:
+    """Sessions and forms by kind, by month and by source or by device (the other 'Tous')."""
     column = {"source": "utm_source", "appareil": "device"}[dimension]
     other = "device" if column == "utm_source" else "utm_source"
     return read(
         stamp,
         f"""
-        select {column} as valeur, step, step_position, sum(n_sessions) as n_sessions,
-               count(*) filter (where is_suppressed) as months_suppressed
-        from mart_web_funnel_by_source_monthly
+        select {column} as valeur, session_month as month, {_with_flags(*WEB_MONTHLY)}
+        from mart_web_funnel_monthly
         where session_month between ? and ? and {other} = 'Tous' and {column} <> 'Tous'
-        group by all order by valeur, step_position, step
+        order by valeur, month
+    """,
+        [start, end],
+    )
+
+
+AIDS = (
+    "n_dossiers_submitted",
+    "n_dossiers_granted",
+    "n_dossiers_refused",
+    "n_dossiers_paid",
+    "requested_eur",
+    "granted_eur",
+    "median_days_to_decision",
+)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def aid_dossiers(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    """By month of submission and scheme (no income category: see ``aid_dossiers_by_income``)."""
+    return read(
+        stamp,
+        f"""
+        select submitted_month as month, aid_scheme, {_with_flags(*AIDS)}
+        from mart_aid_dossiers_monthly where submitted_month between ? and ?
+        order by submitted_month, aid_scheme
     """,
         [start, end],
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def aid_dossiers(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+def aid_dossiers_by_income(stamp: Stamp, start: date, end: date, scheme: str) -> pd.DataFrame:
+    """By quarter of submission and MaPrimeRénov' income category (k = 11): the quarters that
+    overlap the months from ``start`` to ``end``."""
     return read(
         stamp,
-        """
-        select submitted_month as month, aid_scheme, mpr_income_category, n_persons, n_dossiers_submitted,
-               n_dossiers_granted, n_dossiers_refused, n_dossiers_paid, requested_eur, granted_eur,
-               median_days_to_decision, is_suppressed
-        from mart_aid_dossiers_monthly where submitted_month between ? and ?
-        order by submitted_month
+        f"""
+        select submitted_quarter as quarter, mpr_income_category, {_with_flags(*AIDS)}
+        from mart_aid_dossiers_quarterly
+        where submitted_quarter between date_trunc('quarter', cast(? as date)) and ? and aid_scheme = ?
+        order by submitted_quarter, mpr_income_category
     """,
-        [start, end],
+        [start, end, scheme],
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def financing(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    figures = (
+        "n_requests",
+        "n_accepted",
+        "n_refused",
+        "acceptance_rate",
+        "amount_requested_eur",
+        "amount_accepted_eur",
+    )
     return read(
         stamp,
-        """
-        select requested_month as month, financing_partner, n_persons, n_requests, n_accepted, n_refused,
-               acceptance_rate, amount_requested_eur, amount_accepted_eur, is_suppressed
-        from mart_financing_monthly where requested_month between ? and ? order by requested_month
+        f"""
+        select requested_month as month, financing_partner, {_with_flags(*figures)}
+        from mart_financing_monthly where requested_month between ? and ? order by requested_month, financing_partner
     """,
         [start, end],
     )
@@ -163,12 +261,19 @@ def financing(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def after_sales(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    figures = (
+        "n_tickets_opened",
+        "n_tickets_closed",
+        "n_tickets_warranty_known",
+        "n_tickets_under_warranty",
+        "median_days_to_close",
+        "share_under_warranty",
+    )
     return read(
         stamp,
-        """
-        select month, ticket_category, n_persons, n_tickets_opened, n_tickets_closed, median_days_to_close,
-               share_under_warranty, is_suppressed
-        from mart_after_sales_monthly where month between ? and ? order by month
+        f"""
+        select month, ticket_category, {_with_flags(*figures)}
+        from mart_after_sales_monthly where month between ? and ? order by month, ticket_category
     """,
         [start, end],
     )
@@ -176,11 +281,19 @@ def after_sales(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def satisfaction(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    figures = (
+        "n_surveys_sent",
+        "n_surveys_answered_of_sent",
+        "n_answers",
+        "n_promoters",
+        "n_detractors",
+        "response_rate",
+        "nps",
+    )
     return read(
         stamp,
-        """
-        select month, n_persons, n_surveys_sent, n_surveys_answered_of_sent, n_answers, n_promoters,
-               n_detractors, response_rate, nps, is_suppressed
+        f"""
+        select month, {_with_flags(*figures)}
         from mart_satisfaction_monthly where month between ? and ? order by month
     """,
         [start, end],
@@ -189,11 +302,17 @@ def satisfaction(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unpaid(stamp: Stamp, start: date, end: date, departement: str) -> pd.DataFrame:
+    figures = (
+        "n_invoices_unpaid",
+        "amount_unpaid_eur",
+        "n_collection_cases_opened",
+        "n_collection_cases_closed",
+        "amount_recovered_eur",
+    )
     return read(
         stamp,
-        """
-        select month, n_persons, n_invoices_unpaid, amount_unpaid_eur, n_collection_cases_opened,
-               n_collection_cases_closed, amount_recovered_eur, is_suppressed
+        f"""
+        select month, {_with_flags(*figures)}
         from mart_unpaid_monthly where month between ? and ? and departement = ? order by month
     """,
         [start, end, departement],
@@ -227,12 +346,14 @@ def guard_failures_and_exceptions(stamp: Stamp) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def gdpr_events(stamp: Stamp) -> pd.DataFrame:
+def compliance_monthly(stamp: Stamp) -> pd.DataFrame:
+    """What the privacy processes removed each month: persons erased ('effacement') and rows
+    each retention rule removed; a count from 1 to k - 1 is secret."""
     return read(
         stamp,
         """
-        select cast(recorded_at as date) as day, kind, rule, table_name, sum(rows_removed) as rows_removed
-        from gdpr_events group by all order by day desc, kind, rule, table_name
+        select month, rule, n_removed, n_removed_secret
+        from mart_compliance_monthly order by month desc, rule
     """,
     )
 

@@ -4,6 +4,7 @@ import pandas as pd
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib.filters import Filters, add_months, period_for
+from dashboards.lib.page import paired_rate, secret_cells, sums, with_notes
 
 NB = "\u00a0"
 
@@ -24,6 +25,39 @@ def test_suppressed_values_are_secret_never_zero():
     for value in (None, float("nan"), pd.NA):
         assert fmt.number(value) == fmt.euros(value) == fmt.percent(value) == "secret statistique"
     assert fmt.number(0) == "0"
+
+
+def test_notes_pass_through_every_formatter_and_small_secrets_read_below_k():
+    for formatter in (fmt.number, fmt.euros, fmt.percent, fmt.days, fmt.score):
+        assert formatter(fmt.RETENTION) == fmt.RETENTION and formatter(fmt.NO_VALUE) == fmt.NO_VALUE
+    assert fmt.below(5) == f"<{NB}5"
+
+
+def test_cells_are_read_from_their_own_secret_flags():
+    df = pd.DataFrame(
+        {
+            "dep": ["75", "75", "91", "91"],
+            "n": pd.array([7, None, None, 0], dtype="Int64"),
+            "n_secret": [False, True, False, False],
+            "rate": [0.5, None, None, 1.0],
+            "rate_secret": [False, False, True, False],
+        }
+    )
+    assert secret_cells(df) == 2 and secret_cells(df, ["n"]) == 1
+    shown = with_notes(df, {"n": fmt.NOT_PUBLISHED})
+    assert list(shown.columns) == ["dep", "n", "rate"]
+    # Secret where flagged; NULL without the flag is not secret: it reads its note.
+    assert list(shown.n) == [7, fmt.SECRET, fmt.NOT_PUBLISHED, 0]
+    assert list(shown.rate)[1:3] == [fmt.NO_VALUE, fmt.SECRET]
+    totals = sums(df, "dep", ["n"])
+    assert list(totals.n) == [7, 0] and list(totals["Cellules en secret"]) == [1, 0]
+    assert sums(df[df.dep == "75"].iloc[1:], "dep", ["n"]).n.isna().all()  # every cell secret: no total
+    # A rate adds up the rows where both its part and its whole are published.
+    pairs = pd.DataFrame(
+        {"part": pd.array([1, None, 3], dtype="Int64"), "whole": pd.array([4, 5, None], dtype="Int64")}
+    )
+    assert paired_rate(pairs, "part", "whole") == 0.25
+    assert paired_rate(pairs.iloc[1:], "part", "whole") is None
 
 
 def test_period_presets_are_whole_months_relative_to_the_data():

@@ -87,6 +87,7 @@ def test_each_role_sees_its_pages_and_they_render(app, role):
 
 
 def orders_total(path, start, end, dep="Tous"):
+    """Orders and revenue over the period: the published cells added up (a secret cell is NULL)."""
     return table_rows(
         path,
         """
@@ -112,18 +113,43 @@ def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
+def table_with(at, column):
+    """The first table of the page with that column."""
+    return next(t.value for t in at.dataframe if column in t.value.columns)
+
+
 def test_overview_tiles_equal_the_published_figures_and_follow_the_filters(app, dashboard_env):
+    published = dashboard_env["published"]
+    period = last_twelve_months(published)
     at = app("direction")
-    n, revenue = orders_total(dashboard_env["published"], *last_twelve_months(dashboard_env["published"]))
+    n, revenue = orders_total(published, *period)
+    assert n is not None and n > 0
     assert metric(at, "Commandes") == fmt.number(n)
     assert metric(at, "Chiffre d'affaires HT") == fmt.euros(revenue)
+    ((new_clients,),) = table_rows(
+        published,
+        "select sum(n_new_clients) from mart_clients_monthly where month between ? and ? and departement = 'Tous'",
+        list(period),
+    )
+    assert metric(at, "Nouveaux clients") == fmt.number(new_clients)
+    # Conversion: signed quotes over prospects, on the cohorts where both are published.
+    ((signed, prospects),) = table_rows(
+        published,
+        """
+        select sum(n_devis_signe), sum(n_prospects) from mart_funnel_cohorts
+        where cohort_month between ? and ? and acquisition_channel = 'Tous'
+          and n_devis_signe is not null and n_prospects is not null""",
+        list(period),
+    )
+    assert prospects
+    assert metric(at, "Taux de conversion (devis signé / prospects)") == fmt.percent(signed / prospects)
     at.sidebar.selectbox(key="filter_periode").select("Année précédente").run()
-    last_year = period_for("Année précédente", data_day(dashboard_env["published"]))
-    n, _ = orders_total(dashboard_env["published"], *last_year)
+    last_year = period_for("Année précédente", data_day(published))
+    n, _ = orders_total(published, *last_year)
     assert metric(at, "Commandes") == fmt.number(n)
     assert at.query_params["periode"] == "Année précédente"
     at.sidebar.selectbox(key="filter_dep").select("91").run()
-    n91, _ = orders_total(dashboard_env["published"], *last_year, "91")
+    n91, _ = orders_total(published, *last_year, "91")
     assert metric(at, "Commandes") == fmt.number(n91)
     assert at.query_params["dep"] == "91"
 
@@ -141,63 +167,240 @@ def test_filters_come_from_the_url(app, dashboard_env, monkeypatch):
     assert at.sidebar.selectbox(key="filter_dep").value == "92"
 
 
-def test_suppressed_cells_read_secret_statistique(app, dashboard_env):
-    # The département and category with the most months in secret over the period the page
-    # opens on (the test CRM moves with the clock: no fixed pair has one every day).
-    departement, category = table_rows(
-        dashboard_env["published"],
+def orders_cells(path, period, departement="Tous", category="Tous"):
+    """{month label: (n_orders, n_orders_secret)} of one cell series of mart_orders_monthly."""
+    rows = table_rows(
+        path,
         """
-        select departement, product_category from mart_orders_monthly
-        where is_suppressed and acquisition_channel = 'Tous' and departement <> 'Tous'
-          and product_category <> 'Tous' and order_month between ? and ?
-        group by all order by count(*) desc, departement, product_category limit 1""",
-        list(last_twelve_months(dashboard_env["published"])),
-    )[0]
+        select order_month, n_orders, n_orders_secret from mart_orders_monthly
+        where order_month between ? and ? and departement = ? and product_category = ?
+          and acquisition_channel = 'Tous' order by order_month""",
+        [*period, departement, category],
+    )
+    return {fmt.month(m): (n, secret) for m, n, secret in rows}
+
+
+def test_secret_cells_read_secret_statistique_and_zeros_read_zero(app, dashboard_env):
+    published = dashboard_env["published"]
+    period = last_twelve_months(published)
+    # The département with the most orders in secret over the period the page opens on (the
+    # test CRM moves with the clock: no fixed département has one every day).
+    ((departement, n_secret),) = table_rows(
+        published,
+        """
+        select departement, count(*) filter (where n_orders_secret) from mart_orders_monthly
+        where product_category = 'Tous' and acquisition_channel = 'Tous' and departement <> 'Tous'
+          and order_month between ? and ?
+        group by all order by 2 desc, departement limit 1""",
+        list(period),
+    )
+    assert n_secret > 0
     at = app("direction")
     at.switch_page("app_pages/commandes.py").run()
     at.sidebar.selectbox(key="filter_dep").select(departement).run()
-    at.sidebar.selectbox(key="filter_cat").select(category).run()
-    table = at.dataframe[0].value
-    assert (table["Commandes"] == "secret statistique").any()
-    assert not (table["Commandes"] == "0").any()
+    table = table_with(at, "Commandes")
+    expected = orders_cells(published, period, departement)
+    assert list(table["Mois"]) == list(expected)
+    for shown, (n, secret) in zip(table["Commandes"], expected.values()):
+        # A secret cell is NULL with its flag: never shown as a number, never as zero.
+        assert shown == (fmt.SECRET if secret else fmt.number(n))
+    assert (table["Commandes"] == fmt.SECRET).sum() == n_secret
+    assert "moins de 5 personnes" in texts(at)
     assert at.get("download_button")
+
+
+def test_orders_are_published_one_dimension_at_a_time(app, dashboard_env):
+    """A département and a category chosen together: the mart does not cross them, so the page
+    keeps the département, says so, and shows the département's figures."""
+    published = dashboard_env["published"]
+    period = last_twelve_months(published)
+    category = table_rows(
+        published,
+        """
+        select product_category from mart_orders_monthly
+        where departement = 'Tous' and acquisition_channel = 'Tous' and product_category <> 'Tous'
+          and order_month between ? and ?
+        group by all order by sum(n_orders) desc nulls last, product_category limit 1""",
+        list(period),
+    )[0][0]
+    at = app("direction")
+    at.switch_page("app_pages/commandes.py").run()
+    at.sidebar.selectbox(key="filter_cat").select(category).run()
+    by_category = orders_cells(published, period, category=category)
+    assert list(table_with(at, "Commandes")["Commandes"]) == [
+        fmt.SECRET if secret else fmt.number(n) for n, secret in by_category.values()
+    ]
+    assert not at.warning
+    at.sidebar.selectbox(key="filter_dep").select("92").run()
+    assert any("une dimension à la fois" in w.value for w in at.warning)
+    by_dep = orders_cells(published, period, departement="92")
+    assert list(table_with(at, "Commandes")["Commandes"]) == [
+        fmt.SECRET if secret else fmt.number(n) for n, secret in by_dep.values()
+    ]
 
 
 def test_cancelled_orders_retention_has_cut_into_are_not_read_as_secret(app, dashboard_env, monkeypatch, tmp_path):
     copy = tmp_path / "marts.duckdb"
     shutil.copyfile(dashboard_env["published"], copy)
+    period = last_twelve_months(copy)
     conn = duckdb.connect(str(copy))
-    # As the mart writes it for a month the prospects' retention has cut into: an open cell without its count.
+    # As the mart writes it for a month the prospects' retention has cut into: the count NULL,
+    # without its secret flag.
     month = conn.execute(
         "select max(order_month) from mart_orders_monthly where departement = 'Tous' and product_category = 'Tous' "
-        "and acquisition_channel = 'Tous' and not is_suppressed"
+        "and acquisition_channel = 'Tous' and not n_orders_secret and not n_orders_cancelled_secret"
     ).fetchone()[0]
-    conn.execute("update mart_orders_monthly set n_orders_cancelled = null where order_month = ?", [month])
+    conn.execute(
+        "update mart_orders_monthly set n_orders_cancelled = null, n_orders_cancelled_secret = false "
+        "where order_month = ?",
+        [month],
+    )
+    purged = {
+        fmt.month(m)
+        for (m,) in conn.execute(
+            """
+            select order_month from mart_orders_monthly
+            where departement = 'Tous' and product_category = 'Tous' and acquisition_channel = 'Tous'
+              and order_month between ? and ? and n_orders_cancelled is null and not n_orders_cancelled_secret""",
+            list(period),
+        ).fetchall()
+    }
+    secret = {
+        fmt.month(m)
+        for (m,) in conn.execute(
+            """
+            select order_month from mart_orders_monthly
+            where departement = 'Tous' and product_category = 'Tous' and acquisition_channel = 'Tous'
+              and order_month between ? and ? and n_orders_cancelled_secret""",
+            list(period),
+        ).fetchall()
+    }
     conn.close()
+    assert fmt.month(month) in purged
     monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
     at = app("direction")
     at.switch_page("app_pages/commandes.py").run()
-    table = at.dataframe[0].value
+    table = table_with(at, "Annulées")
     row = table[table["Mois"] == fmt.month(month)]
     assert list(row["Annulées"]) == [fmt.RETENTION]
     assert list(row["Commandes"]) != [fmt.SECRET]
-    assert (table["Annulées"] != fmt.RETENTION).sum() == len(table) - 1
+    assert set(table[table["Annulées"] == fmt.RETENTION]["Mois"]) == purged
+    assert set(table[table["Annulées"] == fmt.SECRET]["Mois"]) == secret
     assert "trois ans après leur dernier contact" in texts(at)
 
 
+def test_clients_to_date_show_where_published_and_nowhere_else(app, dashboard_env):
+    published = dashboard_env["published"]
+    period = last_twelve_months(published)
+    rows = table_rows(
+        published,
+        """
+        select month, n_new_clients, n_new_clients_secret, n_clients_to_date, n_clients_to_date_secret
+        from mart_clients_monthly where month between ? and ? and departement = 'Tous' order by month""",
+        list(period),
+    )
+    at = app("direction")
+    at.switch_page("app_pages/clients.py").run()
+    table = table_with(at, "Clients cumulés")
+    assert list(table["Mois"]) == [fmt.month(m) for m, *_ in rows]
+    expected_stock = [
+        fmt.SECRET if secret else (fmt.NOT_PUBLISHED if n is None else fmt.number(n)) for *_, n, secret in rows
+    ]
+    assert list(table["Clients cumulés"]) == expected_stock
+    # The data's last month is the period's last: its clients to date are published (or secret).
+    assert expected_stock[-1] != fmt.NOT_PUBLISHED
+    assert fmt.NOT_PUBLISHED in expected_stock
+    assert list(table["Nouveaux clients"]) == [fmt.SECRET if secret else fmt.number(n) for _, n, secret, *_ in rows]
+
+
+def test_income_categories_are_quarterly_with_their_own_threshold(app, dashboard_env):
+    published = dashboard_env["published"]
+    start, end = last_twelve_months(published)
+    figures = ("n_dossiers_submitted", "n_dossiers_granted", "n_dossiers_refused", "n_dossiers_paid")
+    figures += ("requested_eur", "granted_eur")
+    rows = table_rows(
+        published,
+        f"""
+        select mpr_income_category, sum(n_dossiers_submitted),
+               {" + ".join(f"count(*) filter (where {f}_secret)" for f in figures)}
+        from mart_aid_dossiers_quarterly
+        where aid_scheme = 'maprimerenov' and mpr_income_category <> 'Tous'
+          and submitted_quarter between date_trunc('quarter', cast(? as date)) and ?
+        group by 1""",
+        [start, end],
+    )
+    assert rows
+    n_secret = sum(s for *_, s in rows)
+    at = app("direction")
+    at.switch_page("app_pages/aides.py").run()
+    assert any("par catégorie de revenus, par trimestre" in h.value for h in at.subheader)
+    table = next(t.value for t in at.dataframe if fmt.MPR_CATEGORIES["bleu"] in set(t.value.iloc[:, 0]))
+    assert dict(zip(table["Libellé"], table["Déposés"])) == {
+        fmt.MPR_CATEGORIES[c]: (fmt.SECRET if n is None else fmt.number(n)) for c, n, _ in rows
+    }
+    assert dict(zip(table["Libellé"], table["Cellules en secret"])) == {fmt.MPR_CATEGORIES[c]: s for c, _, s in rows}
+    # Held to k = 11 (fiscal data), and said so.
+    assert "au moins 11 personnes" in texts(at)
+    assert (n_secret > 0) == (f"{n_secret} cellules en secret statistique (moins de 11 personnes)" in texts(at))
+
+
+def test_cohort_funnel_adds_up_published_cells_and_pairs_its_rates(app, dashboard_env):
+    published = dashboard_env["published"]
+    period = list(last_twelve_months(published))
+    figures = {
+        "prospect": "n_prospects",
+        "demande": "n_demande",
+        "devis_envoye": "n_devis_envoye",
+        "devis_signe": "n_devis_signe",
+        "installe": "n_installe",
+        "paye": "n_paye",
+    }
+    at = app("direction")
+    at.switch_page("app_pages/entonnoir.py").run()
+    table = table_with(at, "Étape")
+    assert list(table["Étape"]) == [fmt.STAGES[s] for s in figures]
+    for stage, column in figures.items():
+        ((persons, part, whole),) = table_rows(
+            published,
+            f"""
+            select sum({column}),
+                   sum({column}) filter (where n_prospects is not null),
+                   sum(n_prospects) filter (where {column} is not null)
+            from mart_funnel_cohorts where cohort_month between ? and ? and acquisition_channel = 'Tous'""",
+            period,
+        )
+        row = table[table["Étape"] == fmt.STAGES[stage]]
+        assert list(row["Personnes"]) == [fmt.number(persons)]
+        assert list(row["Taux"]) == [fmt.percent(part / whole) if whole else fmt.SECRET]
+
+
 def test_web_funnel_tables_speak_french(app, dashboard_env):
+    published = dashboard_env["published"]
     at = app("direction")
     at.switch_page("app_pages/entonnoir.py").run()
     tables = {t.value.columns[0]: t.value for t in at.dataframe if t.value.columns[0] in ("Source", "Appareil")}
-    sources = set(
+    sessions = dict(
         table_rows(
-            dashboard_env["published"],
-            "select distinct utm_source from mart_web_funnel_by_source_monthly where utm_source <> 'Tous'",
+            published,
+            """
+            select utm_source, sum(n_sessions) from mart_web_funnel_monthly
+            where utm_source <> 'Tous' and device = 'Tous' and session_month between ? and ? group by 1""",
+            list(last_twelve_months(published)),
         )
     )
-    assert set(tables["Source"]["Source"]) == {fmt.WEB_SOURCES[code] for (code,) in sources}
+    assert set(tables["Source"]["Source"]) == {fmt.WEB_SOURCES[code] for code in sessions}
+    assert dict(zip(tables["Source"]["Source"], tables["Source"]["Sessions"])) == {
+        fmt.WEB_SOURCES[code]: (fmt.SECRET if n is None else fmt.number(n)) for code, n in sessions.items()
+    }
     assert set(tables["Appareil"]["Appareil"]) <= set(fmt.DEVICES.values())
-    assert list(tables["Source"].columns[1:3]) == ["Sessions", "Avec formulaire"]
+    assert list(tables["Source"].columns[1:]) == [
+        "Sessions",
+        "Avec formulaire",
+        "Simulation",
+        "Devis",
+        "Contact",
+        "Rendez-vous",
+    ]
     # The web marts count sessions, not persons.
     assert "moins de 5 sessions" in texts(at)
 
@@ -206,11 +409,70 @@ def test_conformity_page_shows_k_and_the_guard_runs(app):
     at = app("dpo")
     at.switch_page("app_pages/conformite.py").run()
     assert metric(at, "Seuil de secret statistique (k)") == "5 personnes"
+    assert metric(at, "Seuil pour les catégories de revenus") == "11 personnes"
     runs = at.dataframe[0].value
     # A first publication holds its warehouse pass; the pass on a file itself, made once the file
     # is complete, reaches the next publication.
     assert "Entrepôt (marts)" in set(runs["Cible"]) and set(runs["Cible"]) <= {"Entrepôt (marts)", "Fichier publié"}
     assert (runs["Échecs"] == 0).all()
+
+
+def test_conformity_page_shows_erasures_and_purges_by_month_secret_below_k(app, dashboard_env, monkeypatch, tmp_path):
+    copy = tmp_path / "marts.duckdb"
+    shutil.copyfile(dashboard_env["published"], copy)
+    conn = duckdb.connect(str(copy))
+    secret = conn.execute(
+        "select month from mart_compliance_monthly where rule = 'effacement' and n_removed_secret order by month desc"
+    ).fetchall()
+    if not secret:
+        # The small test CRM may have no erasure: one is written as the mart writes a count
+        # from 1 to k - 1, NULL with its flag.
+        month = conn.execute(
+            "select max(month) from mart_compliance_monthly where rule = 'effacement' and n_removed = 0"
+        ).fetchone()[0]
+        conn.execute(
+            "update mart_compliance_monthly set n_removed = null, n_removed_secret = true "
+            "where rule = 'effacement' and month = ?",
+            [month],
+        )
+    else:
+        month = secret[0][0]
+    ((erased, purged, n_secret, erasures_secret),) = conn.execute(
+        """
+        select sum(n_removed) filter (where rule = 'effacement'), sum(n_removed) filter (where rule <> 'effacement'),
+               count(*) filter (where n_removed_secret),
+               count(*) filter (where n_removed_secret and rule = 'effacement')
+        from mart_compliance_monthly"""
+    ).fetchall()
+    # Every cell of the months where something was removed, as the page should write it.
+    cells = conn.execute(
+        """
+        select month, rule, n_removed, n_removed_secret from mart_compliance_monthly
+        where month in (select month from mart_compliance_monthly where n_removed > 0 or n_removed_secret)
+        order by month desc"""
+    ).fetchall()
+    conn.close()
+    monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
+    at = app("dpo")
+    at.switch_page("app_pages/conformite.py").run()
+    assert not at.exception
+    # The tiles add up the published cells only.
+    assert metric(at, "Personnes effacées (mois publiés)") == fmt.number(erased or 0)
+    erasures_tile = next(m for m in at.metric if m.label == "Personnes effacées (mois publiés)")
+    assert f"{erasures_secret} mois en secret statistique (de 1 à 4 chacun)" in erasures_tile.help
+    assert metric(at, "Lignes purgées (mois publiés)") == fmt.number(purged)
+    assert f"{n_secret} cellules en secret statistique (moins de 5 personnes ou lignes)" in texts(at)
+    table = table_with(at, fmt.COMPLIANCE_RULES["effacement"])
+    assert list(table.columns) == ["Mois", *fmt.COMPLIANCE_RULES.values()]
+    row = table[table["Mois"] == fmt.month(month)]
+    assert list(row[fmt.COMPLIANCE_RULES["effacement"]]) == [fmt.below(5)]
+    assert fmt.below(5) == "<\u00a05"
+    shown = {(r["Mois"], rule): r[rule] for _, r in table.iterrows() for rule in fmt.COMPLIANCE_RULES.values()}
+    assert shown == {
+        (fmt.month(m), fmt.COMPLIANCE_RULES[rule]): (fmt.below(5) if secret else fmt.number(n))
+        for m, rule, n, secret in cells
+    }
+    assert fmt.SECRET not in set(shown.values())
 
 
 @pytest.mark.parametrize("as_of, stale", [(datetime(2026, 1, 1), True), (None, False)])
