@@ -36,8 +36,8 @@ test-fast: manifest  ## without the end-to-end, PostgreSQL and browser tiers
 	$(BIN)/pytest -q -m "not e2e and not postgres and not browser"
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check orchestration dashboards expectations synthetic_crm tests benchmarks
-	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm tests benchmarks
+	$(BIN)/ruff check orchestration dashboards expectations synthetic_crm disclosure tests benchmarks
+	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm disclosure tests benchmarks
 
 dev: manifest  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
 	$(BIN)/mgreen dev
