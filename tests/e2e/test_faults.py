@@ -226,34 +226,36 @@ def compaction(mp, place, project):
 def model_sql_fails(mp, place, project):
     mart = project / "models" / "marts" / "service" / "mart_satisfaction_monthly.sql"
     original = mart.read_text()
-    mart.write_text(original.replace("select * from published", "select * from published where no_such_column"))
+    # The mart is one call to published_mart: wrap it in a query that cannot bind.
+    mart.write_text(f"select * from ({original.strip()}) as published where no_such_column\n")
     return lambda: mart.write_text(original)
 
 
-ANALYSTS_MART = "models/marts/mart_copy.sql"
+# A model of the analyst's own, beside the aggregates (a mart would also need its disclosure spec).
+ANALYSTS_MODEL = "models/aggregates/agg_satisfaction_copy.sql"
 
 
 def analyst_adds_a_mart(project) -> None:
-    """Before the fault below: an analyst's new mart, published by a normal night."""
+    """Before the fault below: an analyst's new model, built by a normal night."""
     from orchestration.cli import run_nightly
 
-    (project / ANALYSTS_MART).write_text("select * from {{ ref('mart_satisfaction_monthly') }}\n")
+    (project / ANALYSTS_MODEL).write_text("select * from {{ ref('agg_satisfaction_monthly') }}\n")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(DagsterInstance, "get", staticmethod(DagsterInstance.ephemeral))
         assert run_nightly(as_of=INSTANT) == 0
-    assert ("mart_copy",) in table_rows(
-        Path(os.environ["MGREEN_PUBLISHED_PATH"]), "select table_name from information_schema.tables"
+    assert ("agg_satisfaction_copy",) in table_rows(
+        Path(os.environ["MGREEN_WAREHOUSE_PATH"]), "select table_name from information_schema.tables"
     )
 
 
 def model_removed_after_loading(mp, place, project):
-    """The daemon's case: definitions loaded, then the analyst deletes that mart before the run.
+    """The daemon's case: definitions loaded, then the analyst deletes that model before the run.
     (With definitions loaded after the deletion, the night publishes without it: the last
     night below, whose marts equal the reference's.)"""
     import orchestration.definitions as definitions
 
     loaded = definitions.defs()
-    (project / ANALYSTS_MART).unlink()
+    (project / ANALYSTS_MODEL).unlink()
     mp.setattr(definitions, "defs", lambda: loaded)
 
 
