@@ -1,7 +1,8 @@
 """Retention rules of the privacy policy, applied to the warehouse's own copy (raw).
 
 The rules are here, in one readable table: each names the policy's sentence it implements
-(../shared/crm/README.md, section 3), its period, and the SQL that selects what is past it.
+(the retention section of the privacy policy, summarised in docs/ingestion.md), its period, and
+the SQL that selects what is past it.
 ``apply_retention`` runs every rule at an instant (the run's time) and returns the counts.
 The marts are rebuilt from what remains, and publish only the periods that retention has not
 cut into (``retention_cuts.py``).
