@@ -1,7 +1,7 @@
 """The attacker (tests/support/attacker.py) against published files, one test per attack class.
 
 It holds only a published file and the documented rules. On the file the code published before
-disclosure control (tests/data/published_before_disclosure_control) every class recovers cells;
+disclosure control (tests/fixtures/published_before_disclosure_control) every class recovers cells;
 on a file published now, none does; and when cells that protect others are published again, it
 finds them at once, as the guard's audit does.
 """
@@ -16,7 +16,7 @@ from disclosure.audit import audit_published
 from disclosure.spec import from_rules_table
 from tests.support.attacker import attack
 
-BEFORE = Path(__file__).parents[1] / "data" / "published_before_disclosure_control"
+BEFORE = Path(__file__).parents[1] / "fixtures" / "published_before_disclosure_control"
 CLASSES = ["small_figures", "linked_tables_and_present_rows", "row_existence", "group_disclosure", "side_tables"]
 
 
