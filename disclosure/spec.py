@@ -107,6 +107,11 @@ class MartSpec:
     def published(self) -> list[Figure]:
         return [f for f in self.figures if not f.virtual]
 
+    @property
+    def columns(self) -> list[str]:
+        """The published mart's columns: its keys, then each figure and its secret flag."""
+        return [*self.keys, *(c for f in self.published for c in (f.name, f.name + SECRET_SUFFIX))]
+
     def figure(self, name: str) -> Figure:
         for f in self.figures:
             if f.name == name:

@@ -33,6 +33,8 @@ import duckdb
 import pandas as pd
 import yaml
 
+from disclosure.spec import SECRET_SUFFIX, SpecError, parse
+
 RULES_FILE = Path(__file__).with_name("rules.yml")
 # The table of the marts' disclosure specs, published with them (disclosure/spec.py).
 RULES_TABLE = "disclosure_rules"
@@ -342,17 +344,7 @@ def run_guard(
     values = _value_findings(validator, frames, rules)
     raw = _raw_identifier_findings(validator, frames, relations, RawIdentifiers(conn, rules), rules)
     counted = {t: df for t, df in frames.items() if t not in METADATA_TABLES}
-    specs, broken = _specs(frames.get(RULES_TABLE))
-    from disclosure.spec import SECRET_SUFFIX
-
-    for table, spec in list(specs.items()):
-        # A spec whose row keys, figures or secret flags the table lacks describes another table:
-        # refused, not audited.
-        named = [*spec.keys, *(f.name for f in spec.published), *(f.name + SECRET_SUFFIX for f in spec.published)]
-        missing = [c for c in named if table in counted and c not in counted[table].columns]
-        if missing:
-            broken[table] = f"{table}: no column {', '.join(missing)} named by its disclosure spec."
-            del specs[table]
+    specs, broken = _specs(frames.get(RULES_TABLE), counted)
     for why in broken.values():
         log.error("disclosure spec refused: %s", why)
     grain = _grain_findings(validator, counted, rules, persons_total, specs, broken)
@@ -493,28 +485,31 @@ def _raw_identifier_findings(
 _GRAIN_RULES = ("disclosure_spec", "figure_declared", "all_distinct_text_column", "rows_per_person", "time_of_day")
 
 
-def _specs(rules_frame: pd.DataFrame | None) -> tuple[dict, dict[str, str]]:
+def _specs(rules_frame: pd.DataFrame | None, frames: dict[str, pd.DataFrame]) -> tuple[dict, dict[str, str]]:
     """The marts' disclosure specs published with them, and the marts whose spec is unusable
-    (with why: a mart declares each figure's base, or the guard refuses it)."""
-    from disclosure.spec import SpecError, parse
-
+    (with why: a mart declares each figure's base, or the guard refuses it; a spec naming
+    columns its table lacks describes another table, and is refused, not audited)."""
     specs, broken = {}, {}
     if rules_frame is None:
         return specs, broken
     for mart, text in zip(rules_frame["mart"], rules_frame["rules"]):
         try:
-            specs[mart] = parse(mart, json.loads(text))
+            spec = parse(mart, json.loads(text))
         except (SpecError, ValueError, KeyError, TypeError) as exc:
             broken[mart] = str(exc)
+            continue
+        missing = [c for c in spec.columns if mart in frames and c not in frames[mart].columns]
+        if missing:
+            broken[mart] = f"{mart}: no column {', '.join(missing)} named by its disclosure spec."
+        else:
+            specs[mart] = spec
     return specs, broken
 
 
 def _undeclared(df: pd.DataFrame, spec) -> list[str]:
     """Columns that are neither a key of the spec, nor a figure it declares (with its base),
     nor that figure's secret flag: a measure without a base."""
-    from disclosure.spec import SECRET_SUFFIX
-
-    allowed = set(spec.keys) | {f.name for f in spec.published} | {f.name + SECRET_SUFFIX for f in spec.published}
+    allowed = set(spec.columns)
     return [c for c in df.columns if c not in allowed]
 
 
@@ -651,7 +646,6 @@ def _secrecy_findings(
       implied count, an interval as wide as its protection (disclosure/audit.py).
     Value rules are pooled into one validation per rule, column by column where that fails."""
     from disclosure.audit import audit_published
-    from disclosure.spec import SECRET_SUFFIX
 
     gx = validator.gx
     income_k = max(k, rules.income_min_cell_size)
