@@ -34,6 +34,8 @@ Example (dbt YAML)::
           grain: month
           where: {utm_source: Tous, device: Tous}
           figures: {n_sessions: n_sessions}
+        grace_days: 15                         # a period is frozen this many days after it ends
+                                               # (history.py)
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ TOTAL = "Tous"
 KINDS = frozenset({"count", "amount", "ratio", "median"})
 LINEAR_KINDS = frozenset({"count", "amount"})
 GRAINS = ("day", "month", "quarter")
+# Days after its end before a period is frozen (disclosure/history.py): late cancellations
+# (the 14 days of the legal withdrawal period) and invoices land in the month they belong to.
+DEFAULT_GRACE_DAYS = 15
 SECRET_SUFFIX = "_secret"
 
 
@@ -92,6 +97,7 @@ class MartSpec:
     subsets: tuple[tuple[str, str], ...] = ()
     cumulative: tuple[str, str] | None = None
     rollup: Rollup | None = None
+    grace_days: int = DEFAULT_GRACE_DAYS
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -200,6 +206,9 @@ def parse(mart: str, meta: Mapping) -> MartSpec:
             tuple(sorted((str(k), str(v)) for k, v in (r.get("where") or {}).items())),
             tuple(sorted((str(k), str(v)) for k, v in r["figures"].items())),
         )
+    grace_days = meta.get("grace_days", DEFAULT_GRACE_DAYS)
+    if isinstance(grace_days, bool) or not isinstance(grace_days, int) or grace_days < 0:
+        raise SpecError(f"{mart}: grace_days is a number of days, 0 or more.")
     return MartSpec(
         mart=mart,
         aggregate=need("aggregate"),
@@ -212,6 +221,7 @@ def parse(mart: str, meta: Mapping) -> MartSpec:
         subsets=tuple(subsets),
         cumulative=cumulative,
         rollup=rollup,
+        grace_days=grace_days,
         extra=dict(meta),
     )
 
