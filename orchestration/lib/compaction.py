@@ -51,7 +51,7 @@ def is_needed(conn: duckdb.DuckDBPyConnection) -> bool:
     return bool(exists) and conn.execute("select count(*) from ops.compaction_needed").fetchone()[0] > 0
 
 
-KEPT_SCHEMAS = frozenset({"raw", "ops", "main"})
+KEPT_SCHEMAS = frozenset({"raw", "ops", "history", "main"})
 
 
 def compact(warehouse: Path, rebuilt_schemas: tuple[str, ...] = ()) -> Compaction:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import history
+
 KEEP = 7
 # Operational tables of the warehouse copied into the published file (no persons). What the
 # privacy processes removed is published as mart_compliance_monthly, under disclosure control.
@@ -45,6 +47,7 @@ class Publication:
 
 def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists ops")
+    history.ensure(conn)
     conn.execute(
         "create table if not exists ops.guard_results (run_id varchar, checked_at timestamp, target varchar, "
         "table_name varchar, rule varchar, column_name varchar, passed boolean, failing bigint, excepted varchar)"
@@ -96,12 +99,29 @@ def write_candidate(
         "insert into ops.publications values (?, ?, ?, ?, ?, true, ?)",
         [run_id, as_of, published_at.replace(tzinfo=None), len(marts), sum(rows.values()), k],
     )
+    tonight = history.revision_outcomes(conn)
     conn.execute(f"attach '{candidate}' as candidate")
     try:
         for table in marts:
             conn.execute(f'create table candidate.main."{table}" as select * from marts."{table}"')
         for published_name, source in OPS_TABLES.items():
             conn.execute(f"create table candidate.main.{published_name} as select * from {source}")
+        # The revisions asked, those tonight does as it will have done them (the freeze that
+        # records them commits with the rename): what, why, when, and how many rows changed.
+        conn.execute(
+            "create table candidate.main.publication_revisions (mart varchar, period date, reason varchar, "
+            "requested_at timestamp, done_at timestamp, outcome varchar, rows_changed bigint)"
+        )
+        conn.execute(
+            "insert into candidate.main.publication_revisions select mart, period, reason, requested_at, done_at, "
+            f"outcome, rows_changed from {history.REVISIONS} where done_at is not null"
+        )
+        for mart, period, outcome, changed in tonight:
+            conn.execute(
+                "insert into candidate.main.publication_revisions select r.mart, r.period, r.reason, r.requested_at, "
+                f"?::timestamp, ?, ? from {history.REVISIONS} r where r.done_at is null and r.mart = ? and r.period = ?",
+                [as_of, outcome, changed, mart, period],
+            )
         conn.execute(
             "create table candidate.main.publication as select ? as run_id, ?::timestamp as data_as_of, "
             "?::timestamp as published_at, true as checks_passed, ? as min_cell_size, ? as tables",
@@ -148,16 +168,16 @@ def install(candidate: Path, published: Path, *, keep: int = KEEP) -> None:
 
     All or nothing: when the rename fails, the history is as it was (the link made for the
     replaced file is removed) and the published file is untouched."""
-    history = history_dir(published)
+    kept_dir = history_dir(published)
     made: list[Path] = []
     if published.exists():
-        if not history.exists():
-            history.mkdir(parents=True)
-            made.append(history)
+        if not kept_dir.exists():
+            kept_dir.mkdir(parents=True)
+            made.append(kept_dir)
         # The current file goes to history under a new name (a hard link: no copy, no window
         # where the published path is missing).
         previous = (
-            history / f"{published.stem}-{int(published.stat().st_mtime)}-{published.stat().st_ino}{published.suffix}"
+            kept_dir / f"{published.stem}-{int(published.stat().st_mtime)}-{published.stat().st_ino}{published.suffix}"
         )
         if not previous.exists():
             os.link(published, previous)
@@ -168,8 +188,8 @@ def install(candidate: Path, published: Path, *, keep: int = KEEP) -> None:
         for path in made:
             path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
         raise
-    if history.exists():
-        _prune(history, keep)
+    if kept_dir.exists():
+        _prune(kept_dir, keep)
 
 
 def _prune(history: Path, keep: int) -> None:
@@ -204,9 +224,9 @@ def list_publications(published: Path) -> list[PublishedFile]:
     out = []
     if published.exists():
         out.append(PublishedFile(published, *read_publication(published), current=True))
-    history = history_dir(published)
-    if history.exists():
-        kept = [PublishedFile(p, *read_publication(p), current=False) for p in history.glob("*.duckdb")]
+    kept_dir = history_dir(published)
+    if kept_dir.exists():
+        kept = [PublishedFile(p, *read_publication(p), current=False) for p in kept_dir.glob("*.duckdb")]
         out += sorted(kept, key=lambda p: p.published_at or datetime.min, reverse=True)
     return out
 

@@ -9,8 +9,16 @@ import duckdb
 from expectations.guard import run_guard
 from orchestration.defs.guard.checks import mart_keys
 from orchestration.defs.resources import WarehouseResource, run_instant
+from orchestration.lib import history
 from orchestration.lib.guard_results import persons_total, record
-from orchestration.lib.publication import candidate_path, install, now_utc, verify_candidate, write_candidate
+from orchestration.lib.publication import (
+    PublicationError,
+    candidate_path,
+    install,
+    now_utc,
+    verify_candidate,
+    write_candidate,
+)
 from orchestration.lib.warehouse import connect, writer_lock
 
 PUBLISHED_KEY = dg.AssetKey(["published", "marts"])
@@ -47,6 +55,11 @@ def defs() -> dg.Definitions:
                     persons = persons_total(conn)
 
                     def guard(catalog: str, schema: str):
+                        changed = history.served_as_frozen(conn, catalog)
+                        if changed:
+                            raise PublicationError(
+                                "The candidate does not serve the frozen periods as kept:\n" + "\n".join(changed)
+                            )
                         report = run_guard(
                             conn,
                             catalog=catalog,
@@ -61,7 +74,16 @@ def defs() -> dg.Definitions:
                     # Verification is the last thing that touches the candidate (read-only);
                     # the rename is the next step.
                     report = verify_candidate(conn, candidate, rows, guard)
-                    install(candidate, settings.published_path)
+                    # The periods closed tonight are frozen as this file publishes them, in one
+                    # transaction with the rename: both happen, or neither.
+                    conn.execute("begin transaction")
+                    try:
+                        freezing = history.freeze(conn, now, context.run_id)
+                        install(candidate, settings.published_path)
+                    except BaseException:
+                        conn.execute("rollback")
+                        raise
+                    conn.execute("commit")
                 except BaseException:
                     # Whatever failed (verification, a full disk, the rename), the previous
                     # publication and its history stay as they were.
@@ -72,6 +94,7 @@ def defs() -> dg.Definitions:
             finally:
                 conn.close()
         context.log.info(report.summary())
+        context.log.info(freezing.summary())
         return dg.MaterializeResult(
             metadata={
                 "path": str(settings.published_path),
@@ -79,6 +102,15 @@ def defs() -> dg.Definitions:
                 "tables": len(rows),
                 "rows": sum(rows.values()),
                 "rows_per_mart": dg.MetadataValue.json(rows),
+                "periods_frozen": dg.MetadataValue.json(
+                    {m: [p.isoformat() for p in v] for m, v in freezing.frozen.items()}
+                ),
+                "periods_revised": dg.MetadataValue.json(
+                    {m: [p.isoformat() for p in v] for m, v in freezing.revised.items()}
+                ),
+                "closed_periods_lost": dg.MetadataValue.json(
+                    {m: [p.isoformat() for p in v] for m, v in freezing.lost.items()}
+                ),
                 "seconds": round(time.perf_counter() - started, 2),
             }
         )
