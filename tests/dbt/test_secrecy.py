@@ -34,8 +34,10 @@ def test_every_mart_declares_its_figures_is_protected_and_tested_for_it():
         spec = parse(name, node["config"]["meta"].get("disclosure"))
         aggregate = models[spec.aggregate]
         assert aggregate["fqn"][1] == "aggregates", name
-        # The pattern reads the mart's aggregate (dbt needs each ref written out).
+        # The pattern and the periods' status read the mart's aggregate (dbt needs each ref
+        # written out).
         assert aggregate["unique_id"] in pattern["depends_on"]["nodes"], name
+        assert aggregate["unique_id"] in models["period_status"]["depends_on"]["nodes"], name
         assert {aggregate["unique_id"], pattern["unique_id"]} <= set(node["depends_on"]["nodes"]), name
         attached = {
             t["test_metadata"]["name"]
@@ -71,3 +73,16 @@ def test_every_mart_says_which_retention_cuts_it_leaves_out():
         calls = re.findall(r"is_retained\(\s*'[\w.]+',\s*\[([^\]]*)\]", code)
         named = {n.strip().strip("'") for call in calls for n in call.split(",")}
         assert named == set(cuts), name
+
+
+def test_provisional_rows_are_rounded_as_the_guard_and_the_docs_say():
+    """The macro published_mart rounds open periods with the dbt vars; the guard checks them
+    with disclosure/provisional.py's constants: they are one rule."""
+    import yaml
+
+    from disclosure.provisional import AMOUNT_ROUNDING_EUR, COUNT_ROUNDING
+    from tests.support.attacker import COUNT_ROUNDING as ATTACKER_COUNT_ROUNDING
+
+    variables = yaml.safe_load((dbt_project().project_dir / "dbt_project.yml").read_text())["vars"]
+    assert variables["provisional_count_rounding"] == COUNT_ROUNDING == ATTACKER_COUNT_ROUNDING
+    assert variables["provisional_amount_rounding_eur"] == AMOUNT_ROUNDING_EUR

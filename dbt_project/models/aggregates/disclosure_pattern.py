@@ -2,6 +2,10 @@
 suppression over every mart at once (relations between marts included), proven by its audit.
 
 One row per secret cell: the mart, the cell's number in the mart's aggregate and the figure.
+Only tonight's closing periods (period_status) are protected in full: frozen ones are served
+as published when they closed, and no relation ties a period to one of another status
+(disclosure/history.py). Open periods publish their headline row only, rounded
+(disclosure/provisional.py): there, an amount or a median passes the primary rules or is secret.
 Every mart's aggregate is read here by name: dbt needs each ref written out, and a mart whose
 aggregate is missing here fails (tests/dbt/test_secrecy.py), since its cells would have no
 protection at all.
@@ -14,7 +18,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import pandas as pd
 
-    from disclosure.pattern import protect
+    from disclosure.audit import P_PERCENT
+    from disclosure.pattern import primary_mask, protect
+    from disclosure.provisional import headline
     from disclosure.spec import from_rules_table
 
     aggregates = {
@@ -36,20 +42,36 @@ def model(dbt, session):
     missing = sorted(spec.aggregate for spec in specs.values() if spec.aggregate not in aggregates)
     if missing:
         raise RuntimeError(f"disclosure_pattern does not read the aggregates {missing}: add them to its refs.")
-    frames = {}
+    status = dbt.ref("period_status").df()
+    status["period"] = pd.to_datetime(status["period"]).dt.date
+    closing, open_ = {}, {}
     for mart, spec in specs.items():
-        frames[mart] = aggregates[spec.aggregate].df().sort_values("cell_number").reset_index(drop=True)
+        frame = aggregates[spec.aggregate].df()
+        periods = pd.to_datetime(frame[spec.period]).dt.date
+        of_mart = status[status["mart"] == mart]
+        wanted = set(of_mart.loc[of_mart["status"] == "closing", "period"])
+        closing[mart] = frame[periods.isin(wanted)].sort_values("cell_number").reset_index(drop=True)
+        running = set(of_mart.loc[of_mart["status"] == "open", "period"])
+        open_[mart] = headline(spec, frame[periods.isin(running)]).sort_values("cell_number").reset_index(drop=True)
     k = int(os.environ.get("MGREEN_MIN_CELL_SIZE") or 5)
-    protection = protect(specs, frames, k=k, income_k=max(11, k))
+    protection = protect(specs, closing, k=k, income_k=max(11, k))
     secrets = protection.secrets()
-    out = pd.DataFrame(
-        {
-            "mart": pd.Series(secrets["mart"], dtype="string"),
-            "cell_number": pd.Series(
-                [int(frames[m]["cell_number"].iloc[int(r)]) for m, r in zip(secrets["mart"], secrets["row"])],
-                dtype="int64",
-            ),
-            "figure": pd.Series(secrets["figure"], dtype="string"),
-        }
-    )
-    return out
+    parts = [
+        pd.DataFrame(
+            {
+                "mart": secrets["mart"],
+                "cell_number": [int(closing[m]["cell_number"].iloc[int(r)]) for m, r in zip(secrets["mart"], secrets["row"])],
+                "figure": secrets["figure"],
+            }
+        )
+    ]
+    for mart, frame in open_.items():
+        spec = specs[mart]
+        for figure, rows in primary_mask(spec, frame, k, max(11, k), P_PERCENT).items():
+            if spec.figure(figure).kind != "amount":
+                continue  # counts are rounded instead; medians and ratios wait for the period to close
+            numbers = frame["cell_number"].to_numpy()[rows]
+            parts.append(pd.DataFrame({"mart": mart, "cell_number": numbers, "figure": figure}))
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"mart": "string", "cell_number": "int64", "figure": "string"})
+

@@ -126,27 +126,10 @@ cells as (
 
 ),
 
-cumulated as (
-
-    -- Each client is new in exactly one month: the clients to date are the running sum. They
-    -- are given at the end of each year and in the latest month only: a stock given every
-    -- month would give back each month's new clients, however small, by difference.
-    select
-        *,
-        case
-            when extract(month from month) = 12 or month = {{ last_month }}
-                then sum(n_new_clients) over (
-                    partition by departement order by month rows between unbounded preceding and current row
-                )
-        end as n_clients_to_date
-    from cells
-
-),
-
 numbered as (
 
     select *, row_number() over (order by month, departement) as cell_number
-    from cumulated
+    from cells
 
 )
 
