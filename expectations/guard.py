@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from disclosure.spec import SECRET_SUFFIX, SpecError, parse
+from disclosure.spec import SECRET_SUFFIX, TOTAL, SpecError, parse
 
 RULES_FILE = Path(__file__).with_name("rules.yml")
 # The table of the marts' disclosure specs, published with them (disclosure/spec.py).
@@ -41,7 +41,11 @@ RULES_TABLE = "disclosure_rules"
 # Where the marts' cells before disclosure control live in the warehouse (restricted).
 AGGREGATES_SCHEMA = "aggregates"
 # Tables of the published file that describe the publication rather than count anything.
-METADATA_TABLES = frozenset({"publication", "publication_history", "guard_results", RULES_TABLE})
+PERIODS_TABLE = "publication_periods"
+PROVISIONAL = "provisoire"
+METADATA_TABLES = frozenset(
+    {"publication", "publication_history", "publication_revisions", "guard_results", RULES_TABLE, PERIODS_TABLE}
+)
 # GX must neither phone home nor draw progress bars in the nightly logs.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 _NO_VALUES = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
@@ -348,7 +352,7 @@ def run_guard(
     for why in broken.values():
         log.error("disclosure spec refused: %s", why)
     grain = _grain_findings(validator, counted, rules, persons_total, specs, broken)
-    secrecy = _secrecy_findings(validator, conn, counted, rules, k, specs)
+    secrecy = _secrecy_findings(validator, conn, counted, rules, k, specs, frames.get(PERIODS_TABLE))
     for table in frames:
         report.findings += values[table] + raw[table]
         if table in counted:
@@ -627,6 +631,90 @@ def _aggregates(conn: duckdb.DuckDBPyConnection, specs: dict) -> dict[str, pd.Da
     }
 
 
+def _provisional_rows(frames: dict[str, pd.DataFrame], specs: dict, periods: pd.DataFrame | None) -> dict:
+    """Per mart, the mask of its rows in provisional periods (``publication_periods``)."""
+    if periods is None or not len(periods):
+        return {}
+    out = {}
+    for table, spec in specs.items():
+        if table not in frames or spec.period not in frames[table].columns:
+            continue
+        mine = periods[(periods["mart"] == table) & (periods["status"] == PROVISIONAL)]
+        if not len(mine):
+            continue
+        wanted = set(pd.to_datetime(mine["period"]).dt.date)
+        out[table] = pd.to_datetime(frames[table][spec.period]).dt.date.isin(wanted).to_numpy()
+    return out
+
+
+def _provisional_facts(table: str, spec, rows: pd.DataFrame, k: int, income_k: int) -> list[tuple]:
+    """Provisional rows: the headline only, counts and amounts rounded, nothing else published."""
+    from disclosure.provisional import AMOUNT_ROUNDING_EUR, count_rounding
+
+    broken_down = pd.Series(False, index=rows.index)
+    for dimension, how in spec.dimensions:
+        if how != "fixed" and dimension in rows.columns:
+            broken_down |= rows[dimension].astype(str) != TOTAL
+    facts = [(table, "provisional_headline_only", None, int(broken_down.sum()))]
+    for figure in spec.published:
+        if figure.name not in rows.columns:
+            continue
+        values = pd.to_numeric(rows[figure.name], errors="coerce")
+        if figure.kind == "count":
+            step = count_rounding(spec, k, income_k)
+        elif figure.kind == "amount":
+            step = AMOUNT_ROUNDING_EUR
+        else:
+            facts.append((table, "provisional_rounded", figure.name, int(values.notna().sum())))
+            continue
+        off = values.notna() & ((values / step).round() * step - values).abs().gt(1e-6)
+        facts.append((table, "provisional_rounded", figure.name, int(off.sum())))
+    return facts
+
+
+def _computed_tonight(
+    conn: duckdb.DuckDBPyConnection,
+    specs: dict,
+    frames: dict[str, pd.DataFrame],
+    aggregates: dict[str, pd.DataFrame],
+    provisional: dict,
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict]:
+    """The marts, their aggregates (one per mart) and their specs, on the periods computed in
+    full tonight: the warehouse's ``period_status`` says which (frozen periods were audited the
+    night they closed and are served as kept, which the publication checks; provisional ones
+    are rounded headlines). Without it, the provisional rows are left out."""
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = ? and table_name = 'period_status'",
+        [AGGREGATES_SCHEMA],
+    ).fetchone()[0]
+    closing: dict[str, set] = {}
+    if exists:
+        for mart, period in conn.execute(
+            f"select mart, period from {AGGREGATES_SCHEMA}.period_status where status = 'closing'"
+        ).fetchall():
+            closing.setdefault(mart, set()).add(period)
+    frames, cells, audited = dict(frames), {}, {}
+    for table, spec in specs.items():
+        aggregate = aggregates[spec.aggregate]
+        if exists:
+            wanted = closing.get(table, set())
+            frames[table] = _periods_in(frames[table], spec.period, wanted)
+            aggregate = _periods_in(aggregate, spec.period, wanted)
+        elif table in provisional:
+            frames[table] = frames[table].loc[~provisional[table]].reset_index(drop=True)
+            aggregate = _periods_in(aggregate, spec.period, set(pd.to_datetime(frames[table][spec.period]).dt.date))
+        # Each mart its own cells: two marts of one aggregate may publish different periods.
+        key = f"{spec.aggregate}@{table}"
+        cells[key] = aggregate
+        audited[table] = replace(spec, aggregate=key)
+    return frames, cells, audited
+
+
+def _periods_in(df: pd.DataFrame, period: str, wanted: set) -> pd.DataFrame:
+    return df[pd.to_datetime(df[period]).dt.date.isin(wanted)].reset_index(drop=True)
+
+
 def _secrecy_findings(
     validator: _Validator,
     conn: duckdb.DuckDBPyConnection,
@@ -634,6 +722,7 @@ def _secrecy_findings(
     rules: Rules,
     k: int,
     specs: dict,
+    periods: pd.DataFrame | None = None,
 ) -> dict[str, list[Finding]]:
     """Statistical secrecy of every mart with a spec (docs/privacy-guard.md):
 
@@ -643,7 +732,11 @@ def _secrecy_findings(
     - with the warehouse's aggregates at hand: ``base_below_k`` (no published figure resting on
       1 to k - 1 persons), ``published_value_matches`` (a published figure is its cell's), and
       ``audit_interval``: the attacker's linear programs leave every secret cell, and every small
-      implied count, an interval as wide as its protection (disclosure/audit.py).
+      implied count, an interval as wide as its protection (disclosure/audit.py); these on the
+      periods computed in full tonight only;
+    - on provisional periods (``publication_periods``): ``provisional_headline_only`` (one row,
+      every non-fixed dimension at 'Tous') and ``provisional_rounded`` (counts and amounts
+      rounded, no median or ratio; disclosure/provisional.py).
     Value rules are pooled into one validation per rule, column by column where that fails."""
     from disclosure.audit import audit_published
 
@@ -677,9 +770,13 @@ def _secrecy_findings(
                 facts.append(
                     (table, "ratio_of_secret_figure", figure.name, int((hidden & df[figure.name].notna()).sum()))
                 )
+    provisional = _provisional_rows(frames, specs, periods)
+    for table, rows in provisional.items():
+        facts += _provisional_facts(table, specs[table], frames[table].loc[rows], k, income_k)
     aggregates = _aggregates(conn, specs)
     if aggregates:
         audited = {t: s for t, s in specs.items() if t in frames and s.aggregate in aggregates}
+        frames, aggregates, audited = _computed_tonight(conn, audited, frames, aggregates, provisional)
         report = audit_published(audited, {t: frames[t] for t in audited}, aggregates, k, income_k)
         for table, spec in audited.items():
             aggregate = aggregates[spec.aggregate]

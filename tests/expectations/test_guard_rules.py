@@ -86,6 +86,26 @@ def revealed(figure: str, base: str) -> str:
     )
 
 
+FEBRUARY_PROVISIONAL = {"provisional": "February"}
+# A provisional February as published: the headline row, rounded, no median or ratio.
+HEADLINE = (
+    "select month, departement, 10 as n_orders, false as n_orders_secret, 0.0 as revenue_eur, "
+    "false as revenue_eur_secret, null::double as average_basket_eur, false as average_basket_eur_secret, "
+    "null::double as median_days, false as median_days_secret from marts.mart_clean where departement = 'Tous'"
+)
+
+
+def provisional(sql: str) -> str:
+    """January as published in full, February as ``sql`` gives it (declared provisional)."""
+    source = sql if sql.startswith("select * from marts.mart_clean") else f"select * from ({sql.split(' replace ')[0]})"
+    if " replace " in sql:
+        source = f"select * replace ({sql.split(' replace (', 1)[1]} from ({sql.split(' replace ')[0]})"
+    return (
+        f"select * from marts.mart_clean where month = date '2026-01-01' union all by name "
+        f"select * from ({source}) where month = date '2026-02-01'"
+    )
+
+
 # (rule, SQL of the leaking mart, the offending value if any[, the leaking mart's spec])
 LEAKS = [
     ("email_column", with_column("email", "'x'"), None),
@@ -162,13 +182,26 @@ LEAKS = [
     ("published_value_matches", f"select * from ({CLEAN}) where departement <> '93'", None),
     ("audit_interval", revealed("n_orders", "n_orders__persons"), None),
     ("audit_interval", revealed("revenue_eur", "revenue__persons"), None),
+    # February provisional (publication_periods): its rows must be the rounded headline.
+    ("provisional_headline_only", provisional("select * from marts.mart_clean"), None, FEBRUARY_PROVISIONAL),
+    ("provisional_rounded", provisional(HEADLINE + " replace (10 + 3 as n_orders)"), None, FEBRUARY_PROVISIONAL),
+    (
+        "provisional_rounded",
+        provisional(HEADLINE + " replace (10000.0 + 1234.5 as revenue_eur)"),
+        None,
+        FEBRUARY_PROVISIONAL,
+    ),
+    ("provisional_rounded", provisional(HEADLINE + " replace (9.0 as median_days)"), None, FEBRUARY_PROVISIONAL),
 ]
 LEAK_IDS = [f"{leak[0]}-{i}" for i, leak in enumerate(LEAKS)]
 
 
 def leak(conn, sql: str, spec: dict | None = None) -> None:
-    """The leaking mart, with its spec among the published ones (the clean mart's by default)."""
-    spec = SPEC if spec is None else spec
+    """The leaking mart, with its spec among the published ones (the clean mart's by default;
+    ``FEBRUARY_PROVISIONAL``: that spec, February declared provisional in publication_periods)."""
+    if spec is FEBRUARY_PROVISIONAL:
+        conn.execute("insert into marts.publication_periods values ('mart_leak', date '2026-02-01', 'provisoire')")
+    spec = SPEC if spec is None or spec is FEBRUARY_PROVISIONAL else spec
     conn.execute(f"create table marts.mart_leak as {sql}")
     if spec:
         conn.execute("insert into marts.disclosure_rules values ('mart_leak', ?)", [json.dumps(spec)])
@@ -186,6 +219,7 @@ def make_marts(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create table marts.mart_clean as select * from clean_frame")
     conn.unregister("clean_frame")
     conn.execute("create table marts.disclosure_rules (mart varchar, rules varchar)")
+    conn.execute("create table marts.publication_periods (mart varchar, period date, status varchar)")
     conn.execute("insert into marts.disclosure_rules values ('mart_clean', ?)", [json.dumps(SPEC)])
 
 
@@ -435,3 +469,11 @@ def test_the_guard_prepared_in_the_background_is_the_one_it_then_uses(monkeypatc
     thread.join(timeout=30)
     assert not thread.is_alive()
     assert module._validator() == "ready" and created[-1] == "ready" and len(created) == 3
+
+
+def test_a_provisional_period_published_as_a_rounded_headline_passes(conn):
+    leak(conn, provisional(HEADLINE), FEBRUARY_PROVISIONAL)
+    report = guard(conn)
+    assert report.passed, report.summary()
+    checked = {(f.rule, f.column) for f in report.findings if f.table == "mart_leak"}
+    assert {("provisional_headline_only", None), ("provisional_rounded", "n_orders")} <= checked
