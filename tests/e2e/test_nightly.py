@@ -23,6 +23,7 @@ from orchestration.lib.retention import resolve_persons
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import advance
 from tests.conftest import SMALL_END, TEST_KEY, crm_hard_deletes, make_place, run_nightly, table_rows
+from tests.support.places import copy_place, marts_content
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -125,7 +126,19 @@ def test_no_published_month_is_cut_short_by_retention(published_place):
         expected: dict[str, int] = defaultdict(int)
         for at, value in conn.execute(source_sql):
             expected[paris_month(at)] += int(value)
+        mart = re.search(r"from (mart_\w+)", published_sql)[1]
+        # Provisional months are rounded headlines (test_history.py): the final ones are whole.
+        final = {
+            p
+            for (p,) in table_rows(
+                published_place.published,
+                "select period from publication_periods where mart = ? and status = 'définitif'",
+                [mart],
+            )
+        }
         for month, value in table_rows(published_place.published, published_sql):
+            if month not in final:
+                continue
             assert value == expected[month.isoformat()], (figure, month)
             compared += 1
     conn.close()
@@ -168,25 +181,6 @@ def test_small_cells_are_secret_and_flagged(published_place):
     assert rows[0] > 0 and rows[1:] == (0, 0, 0, 0)
 
 
-def copy_place(src, root):
-    place = make_place(root)
-    for a, b in ((src.sqlite, place.sqlite), (src.warehouse, place.warehouse), (src.published, place.published)):
-        b.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(a, b)
-    shutil.copytree(src.web_dir, place.web_dir)
-    return place
-
-
-def marts_content(path: Path) -> dict[str, list]:
-    tables = [
-        r[0]
-        for r in table_rows(
-            path, "select table_name from information_schema.tables where table_name like 'mart_%' order by 1"
-        )
-    ]
-    return {t: table_rows(path, f"select * from {t} order by all") for t in tables}
-
-
 def test_rerun_on_unchanged_source_publishes_identical_figures(published_place, tmp_path, environ):
     """Same source, same instant: the same figures, secret cells included (the pattern is
     deterministic). At another instant the grids may grow by a day, even with no new row."""
@@ -224,19 +218,21 @@ def test_a_visitor_controlled_source_is_counted_but_its_label_never_published(pu
     month = paris_month(template["started_at"].replace("Z", ""))
     crafted = [{**template, "session_id": uuid4().hex, "utm_source": source} for source in CRAFTED_SOURCES]
     latest.write_text("\n".join(lines + [json.dumps(session) for session in crafted]) + "\n")
+    # The month is the running one, published as a rounded headline: its cells are counted in
+    # the warehouse's aggregate.
     month_total = (
-        "select n_sessions from mart_web_funnel_monthly where strftime(session_month, '%Y-%m-%d') = ? "
+        "select n_sessions from aggregates.agg_web_funnel_monthly where strftime(session_month, '%Y-%m-%d') = ? "
         "and utm_source = ? and device = 'Tous'"
     )
-    before = table_rows(published_place.published, month_total, [month, "Tous"])[0][0]
+    before = table_rows(published_place.warehouse, month_total, [month, "Tous"])[0][0]
 
     environ(place)
     result, reason = run_nightly(place)
 
     assert result.success, reason
-    assert table_rows(place.published, month_total, [month, "Tous"])[0][0] == before + len(crafted)
-    # Its own cell: exactly the crafted sessions, unless disclosure control hid it.
-    assert table_rows(place.published, month_total, [month, "inconnu"])[0][0] in (len(crafted), None)
+    assert table_rows(place.warehouse, month_total, [month, "Tous"])[0][0] == before + len(crafted)
+    # Its own cell: exactly the crafted sessions.
+    assert table_rows(place.warehouse, month_total, [month, "inconnu"])[0][0] == len(crafted)
     labels = {
         label for (label,) in table_rows(place.published, "select distinct utm_source from mart_web_funnel_monthly")
     }

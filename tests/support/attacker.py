@@ -33,7 +33,14 @@ import pandas as pd
 from scipy.optimize import linprog
 
 TOTAL = "Tous"
-METADATA = {"publication", "publication_history", "guard_results", "disclosure_rules"}
+METADATA = {
+    "publication",
+    "publication_history",
+    "publication_revisions",
+    "publication_periods",
+    "guard_results",
+    "disclosure_rules",
+}
 INCOME = "mpr_income_category"
 # Dimensions the glossary documents as overlapping: an order counts once in each of its
 # categories, so categories do not add up to the total (each is at most the total, and together
@@ -171,12 +178,12 @@ def _holds(pub: Published, relation: Relation) -> bool | None:
     return abs(total) <= 1e-6 * max(1.0, max(abs(v) for v in values))
 
 
-def _confirmed(pub: Published, candidates: list[Relation]) -> list[Relation]:
+def _confirmed(pub: Published, candidates: list[Relation], at_least: int = 2) -> list[Relation]:
     """Keep a family of candidate relations when the published figures confirm it: it holds
-    wherever all its figures are shown, at least twice, and never fails."""
+    wherever all its figures are shown, at least ``at_least`` times, and never fails."""
     verdicts = [_holds(pub, r) for r in candidates]
     checked = [v for v in verdicts if v is not None]
-    if len(checked) >= 2 and all(checked):
+    if len(checked) >= at_least and all(checked):
         return candidates
     return []
 
@@ -206,7 +213,9 @@ def _totals(pub: Published) -> list[Relation]:
                             bounds += [Relation("total", [c, total], [1.0, -1.0], inequality=True) for c in cells[1:]]
                         else:
                             family.append(Relation("total", cells, [1.0] + [-1.0] * len(parts)))
-                out += _confirmed(pub, family) + _confirmed(pub, bounds)
+                # Totals along a dimension are what 'Tous' means (the glossary): trusted unless
+                # a line where everything is shown contradicts them, even with no such line.
+                out += _confirmed(pub, family, at_least=0) + _confirmed(pub, bounds, at_least=0)
     return out
 
 
@@ -626,3 +635,76 @@ def attack(path: Path, k: int = 5, enough: int | None = None) -> dict[str, list[
         "group_disclosure": group_disclosure(pub, k),
         "side_tables": side_tables(path, pub, k),
     }
+
+
+# --------------------------------------------------------------------------- 7. differencing
+
+
+# The rounding the documentation gives for provisional rows (docs/operations.md): counts to
+# 2 × k (the mart's protection), amounts to 10,000 €.
+COUNT_ROUNDING = 2
+
+
+def _periods(path: Path) -> dict[str, dict]:
+    """Per mart, its provisional periods, as the file's publication_periods lists them (none in
+    a file published before history existed: every figure there is exact)."""
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        names = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
+        if "publication_periods" not in names:
+            return {}
+        rows = conn.execute("select mart, period from publication_periods where status = 'provisoire'").fetchall()
+    finally:
+        conn.close()
+    out: dict[str, set] = defaultdict(set)
+    for mart, period in rows:
+        out[mart].add(pd.Timestamp(period))
+    return out
+
+
+def differences(before: Path, after: Path, k: int = 5) -> list[Finding]:
+    """Two files of the same warehouse, published on two nights: every count published in both
+    whose change the two pin to between 1 and k - 1 (a figure about fewer than k persons). A
+    provisional row is rounded: its true count lies within half a step of what it shows, so its
+    change is known only within an interval; an exact one is the difference itself."""
+    old, new = read(before), read(after)
+    rounded_old, rounded_new = _periods(before), _periods(after)
+    found = []
+    for name, table in new.tables.items():
+        previous = old.tables.get(name)
+        if previous is None:
+            continue
+        keys = [d for d in table.dims if d in previous.dims]
+        kk = table.k(k)
+        step = COUNT_ROUNDING * kk
+        joined = table.df.assign(_row_new=np.arange(len(table.df))).merge(
+            previous.df.assign(_row_old=np.arange(len(previous.df))), on=keys, suffixes=("", "__old")
+        )
+        if joined.empty:
+            continue
+        period = next((c for c in keys if "month" in c or "quarter" in c or "date" in c), None)
+        slack = np.zeros(len(joined))
+        for rounded in (rounded_old, rounded_new):
+            if period and rounded.get(name):
+                slack += np.where(pd.to_datetime(joined[period]).isin(rounded[name]).to_numpy(), step / 2, 0.0)
+        for figure in table.figures:
+            if not _is_count(figure) or figure not in previous.figures:
+                continue
+            a = pd.to_numeric(joined[figure + "__old"], errors="coerce").to_numpy(dtype=float)
+            b = pd.to_numeric(joined[figure], errors="coerce").to_numpy(dtype=float)
+            shown = (
+                ~previous.hidden[figure][joined["_row_old"].to_numpy()]
+                & ~table.hidden[figure][joined["_row_new"].to_numpy()]
+                & ~np.isnan(a)
+                & ~np.isnan(b)
+            )
+            change = b - a
+            low, high = np.abs(change) - slack, np.abs(change) + slack
+            # Pinned: at least one person changed, and fewer than k (an interval narrower than k
+            # that excludes no change).
+            pinned = shown & (low >= 1) & (high < kk)
+            if pinned.any():
+                found.append(
+                    Finding(name, f"{figure} changed by 1 to {kk - 1} between the two files", int(pinned.sum()))
+                )
+    return found
