@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, income_k, paired_rate, secret_note, show_table, sums, total
+from dashboards.lib.page import context, income_k, paired_rate, provisional_note, secret_note, show_table, sums, total
 
 ctx = context()
 f = ctx.filters
@@ -55,6 +55,7 @@ def summary(df, dimension, labels):
 
 formats = {label: (fmt.euros if figure.endswith("_eur") else fmt.number) for figure, label in FIGURES.items()}
 st.subheader("Par dispositif")
+provisional_note("mart_aid_dossiers_monthly", "ventilation par dispositif")
 show_table(summary(aids[aids.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
 
 st.subheader("MaPrimeRénov' par catégorie de revenus, par trimestre")
@@ -72,6 +73,7 @@ else:
     secret_note(mpr, figures=list(FIGURES), k=k_income)
 
 st.header("Financement")
+provisional_note("mart_financing_monthly", "ventilation par partenaire")
 financing = queries.financing(ctx.stamp, f.start, f.end)
 others = financing[financing.financing_partner != "Tous"]
 partners = sums(others, "financing_partner", ["n_requests", "n_accepted", "n_refused", "amount_accepted_eur"])

@@ -1,18 +1,16 @@
-"""Clients: new, active and cumulative totals."""
+"""Clients: new and active clients, and the clients gained since the history began."""
 
 import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, secret_note, show_table
+from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, show_table
 
 MEASURES = {
     "n_new_clients": "Nouveaux clients",
     "n_active_clients": "Clients actifs",
-    "n_clients_to_date": "Clients cumulés",
 }
-# The clients to date are published for December months and the data's last month only.
-NOTES = {"n_clients_to_date": fmt.NOT_PUBLISHED}
+MART = "mart_clients_monthly"
 
 ctx = context()
 f = ctx.filters
@@ -30,43 +28,52 @@ left.altair_chart(
     charts.monthly_lines(flows, "n_clients", "measure", "Nouveaux clients et clients actifs", MEASURES),
     width="stretch",
 )
-stock = queries.clients_to_date(ctx.stamp, f.end, f.departement)
-right.altair_chart(
-    charts.labelled_bars(
-        stock.assign(Mois=stock.month.map(fmt.month)), "Mois", "n_clients_to_date", "Clients cumulés en fin de mois"
-    ),
-    width="stretch",
-)
-st.caption(
-    "Clients cumulés : publiés à fin décembre et pour le dernier mois des données (« non publié » les autres mois) ; "
-    "le graphique les montre tous jusqu'à la fin de la période."
-)
+gained = queries.clients_gained(ctx.stamp, f.end, f.departement)
+if not gained.empty:
+    right.altair_chart(
+        charts.monthly_lines(
+            gained.assign(serie="gained"), "gained", "serie", "Clients gagnés depuis le début", {"gained": "Cumul"}
+        ),
+        width="stretch",
+    )
+    first = fmt.month(gained.month.iloc[0])
+    left_out = int(gained.months_left_out.iloc[-1])
+    st.caption(
+        f"Clients gagnés : somme des nouveaux clients publiés depuis {first}, mois clos figés "
+        "(une personne effacée depuis reste comptée dans le mois où elle est devenue cliente)"
+        + (
+            f" ; {left_out} mois en secret statistique ou non publiés n'y sont pas : le cumul est un minimum."
+            if left_out
+            else "."
+        )
+    )
 secret_note(data)
-monthly_table(data, "clients_par_mois", {m: (label, fmt.number) for m, label in MEASURES.items()}, NOTES)
+monthly_table(data, "clients_par_mois", {m: (label, fmt.number) for m, label in MEASURES.items()}, mart=MART)
+provisional_note(MART, "ventilation par département")
 
 st.subheader("Par département, dernier mois de la période")
-stock_month = queries.clients_to_date_month(ctx.stamp, f.end)
-by_dep = queries.clients_by_departement(ctx.stamp, f.end, stock_month)
-stock_label = f"Clients cumulés à fin {fmt.month(stock_month)}" if stock_month else MEASURES["n_clients_to_date"]
-st.caption(
-    f"Nouveaux clients et clients actifs de {fmt.month_long(f.end)} ; clients cumulés au dernier mois publié "
-    f"de la période ({fmt.month_long(stock_month) if stock_month else 'aucun'})."
-)
-left, right = st.columns([3, 2])
-left.vega_lite_chart(
-    charts.departement_map(by_dep.rename(columns={"departement": "valeur"}), "n_clients_to_date", stock_label),
-    width="stretch",
-)
-with right:
-    labels = MEASURES | {"n_clients_to_date": stock_label}
-    table = by_dep.assign(Département=by_dep.departement.map(lambda c: fmt.label(fmt.DEPARTEMENTS, c)))
-    table = table.drop(columns=["departement"]).rename(
-        columns=labels | {f"{m}_secret": f"{label}_secret" for m, label in labels.items()}
+by_dep = queries.clients_by_departement(ctx.stamp, f.end)
+st.caption(f"Nouveaux clients et clients actifs de {fmt.month_long(f.end)}.")
+if by_dep.empty:
+    st.info(
+        f"{fmt.month_long(f.end).capitalize()} est provisoire : sa ventilation par département paraîtra à sa clôture."
     )
-    show_table(
-        table[["Département", *labels.values(), *(f"{label}_secret" for label in labels.values())]],
-        "clients_par_departement",
-        {label: fmt.number for label in labels.values()},
-        {stock_label: fmt.NOT_PUBLISHED},
+else:
+    left, right = st.columns([3, 2])
+    left.vega_lite_chart(
+        charts.departement_map(
+            by_dep.rename(columns={"departement": "valeur"}), "n_new_clients", MEASURES["n_new_clients"]
+        ),
+        width="stretch",
     )
-secret_note(by_dep)
+    with right:
+        table = by_dep.assign(Département=by_dep.departement.map(lambda c: fmt.label(fmt.DEPARTEMENTS, c)))
+        table = table.drop(columns=["departement"]).rename(
+            columns=MEASURES | {f"{m}_secret": f"{label}_secret" for m, label in MEASURES.items()}
+        )
+        show_table(
+            table[["Département", *MEASURES.values(), *(f"{label}_secret" for label in MEASURES.values())]],
+            "clients_par_departement",
+            {label: fmt.number for label in MEASURES.values()},
+        )
+    secret_note(by_dep)

@@ -4,7 +4,16 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, flag, monthly_table, orders_dimensions, secret_note, show_table, sums
+from dashboards.lib.page import (
+    context,
+    flag,
+    monthly_table,
+    orders_dimensions,
+    provisional_note,
+    secret_note,
+    show_table,
+    sums,
+)
 
 ctx = context()
 f = ctx.filters
@@ -42,7 +51,9 @@ monthly_table(
         "average_basket_eur": ("Panier moyen", fmt.euros),
     },
     notes={"n_orders_cancelled": fmt.RETENTION},
+    mart="mart_orders_monthly",
 )
+provisional_note("mart_orders_monthly", "ventilation par département, catégorie ou canal")
 
 OTHERS = {
     "departement": "toutes catégories et tous canaux",

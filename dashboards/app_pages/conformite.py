@@ -1,5 +1,6 @@
 """Conformité (DPO): the privacy guard's results per run, publications, erasures and purges by month, k."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.lib import formatting as fmt
@@ -96,6 +97,29 @@ else:
         "Mois où une personne a été effacée ou une ligne purgée. Effacements : personnes dont le CRM a exécuté la "
         "demande d'effacement ; autres colonnes : lignes supprimées par chaque règle de conservation, le mois de la "
         f"purge. « {fmt.below(k)} » : de 1 à {k - 1}, en secret statistique."
+    )
+
+st.subheader("Révisions des périodes figées")
+revised = queries.revisions(ctx.stamp)
+st.caption(
+    "Un mois clos est figé : ses chiffres ne changent plus, ni par un effacement ni par une purge. "
+    "Seule une révision demandée par l'exploitant (mgreen revise) le recalcule, avec les mêmes règles."
+)
+if revised.empty:
+    st.info("Aucune révision demandée.")
+else:
+    show_table(
+        revised.assign(
+            Tableau=revised.mart.map(lambda m: fmt.label(fmt.MARTS, m)),
+            Période=revised.period.map(fmt.month),
+            Demandée=revised.requested_at.map(fmt.day_time),
+            Faite=revised.done_at.map(lambda d: "en attente" if d is None or pd.isna(d) else fmt.day_time(d)),
+            Résultat=revised.outcome.map(lambda o: fmt.label(fmt.REVISION_OUTCOMES, o) if isinstance(o, str) else ""),
+        )[["Période", "Tableau", "reason", "Demandée", "Faite", "Résultat", "rows_changed"]].rename(
+            columns={"reason": "Motif", "rows_changed": "Lignes modifiées"}
+        ),
+        "revisions",
+        {"Lignes modifiées": fmt.number},
     )
 
 st.subheader("Historique des publications")

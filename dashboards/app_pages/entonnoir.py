@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, flag, paired_rate, secret_note, show_table, sums, total
+from dashboards.lib.page import context, flag, paired_rate, provisional_note, secret_note, show_table, sums, total
 
 ctx = context()
 f = ctx.filters
@@ -54,6 +54,7 @@ else:
 secret_note(cohorts, figures=counts)
 
 st.subheader("Conversion par cohorte")
+provisional_note("mart_funnel_cohorts", "ventilation par canal")
 rates = pd.DataFrame({"Cohorte": cohorts.cohort_month.map(fmt.month), "Prospects": cohorts.n_prospects})
 rates["Prospects_secret"] = cohorts[flag("n_prospects")]
 no_prospect = cohorts.n_prospects.fillna(-1).eq(0).to_numpy(dtype=bool)
@@ -80,6 +81,7 @@ right.metric("Délai médian signature → installation", fmt.days(installation)
 st.caption("Médiane des médianes mensuelles des cohortes publiées.")
 
 st.header("Entonnoir web")
+provisional_note("mart_web_funnel_monthly", "ventilation par source ou appareil")
 daily = queries.web_funnel_daily(ctx.stamp, f.start, f.end)
 left, right = st.columns(2)
 left.altair_chart(charts.monthly_bars(daily, "n_sessions", "Sessions par jour", month="session_date"), width="stretch")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, secret_note, total
+from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, total
 
 ctx = context()
 f = ctx.filters
@@ -42,4 +42,6 @@ monthly_table(
         "n_collection_cases_closed": ("Recouvrements clos", fmt.number),
         "amount_recovered_eur": ("Montant recouvré", fmt.euros),
     },
+    mart="mart_unpaid_monthly",
 )
+provisional_note("mart_unpaid_monthly", "ventilation par département")

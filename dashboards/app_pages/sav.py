@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, paired_rate, secret_note, total
+from dashboards.lib.page import context, monthly_table, paired_rate, provisional_note, secret_note, total
 
 ctx = context()
 f = ctx.filters
@@ -41,7 +41,9 @@ monthly_table(
         "median_days_to_close": ("Délai médian (j)", fmt.number),
         "share_under_warranty": ("Sous garantie", fmt.percent),
     },
+    mart="mart_after_sales_monthly",
 )
+provisional_note("mart_after_sales_monthly", "ventilation par catégorie")
 st.caption(
     "Sous garantie : part des tickets sous garantie parmi ceux dont la garantie est connue. « – » : aucun ticket "
     "à mesurer ce mois-là."
@@ -72,7 +74,9 @@ monthly_table(
         "response_rate": ("Taux de réponse", fmt.percent),
         "nps": ("NPS", fmt.score),
     },
+    mart="mart_satisfaction_monthly",
 )
+provisional_note("mart_satisfaction_monthly", "ventilation")
 st.caption(
     "NPS et taux de réponse de la période : sur les mois où leurs composantes sont toutes publiées. "
     "« – » : aucune réponse ce mois-là."

@@ -2,7 +2,7 @@
 
 A published figure ``x`` is NULL where its flag ``x_secret`` is set (secret statistique), and
 may be NULL without its flag for another reason (a ratio or a median over nobody, a stock not
-published that month, a count retention has cut into): ``page.show_table`` writes such cells
+published while the month is provisional, a count retention has cut into): ``page.show_table`` writes such cells
 with a note (a string), which every formatter here passes through unchanged.
 """
 
@@ -15,9 +15,10 @@ import pandas as pd
 SECRET = "secret statistique"
 # An open cell whose rows retention has begun to purge (mart_orders_monthly: cancelled orders).
 RETENTION = "hors conservation"
-# A figure the mart does not publish for that period (mart_clients_monthly: the clients to
-# date, published for December months and the last month only).
+# A figure the mart does not publish for that period (a median or a rate of a provisional month).
 NOT_PUBLISHED = "non publié"
+# A period still open: its headline published rounded, final once it closes (publication_periods).
+PROVISIONAL = "provisoire"
 # Nothing to measure: a rate or a median over no one (NULL, and not secret).
 NO_VALUE = "–"
 NBSP = "\u00a0"  # thousands and units are separated by non-breaking spaces in French
@@ -224,3 +225,21 @@ def month_long(value: date | datetime) -> str:
 
 def label(mapping: dict[str, str], code: str | None) -> str:
     return mapping.get(code or "", code or "")
+
+
+# The published marts, as the compliance page names them.
+MARTS = {
+    "mart_orders_monthly": "Commandes",
+    "mart_clients_monthly": "Clients",
+    "mart_funnel_cohorts": "Entonnoir (cohortes)",
+    "mart_web_funnel_monthly": "Trafic web (mois)",
+    "mart_web_funnel_daily": "Trafic web (jours)",
+    "mart_aid_dossiers_monthly": "Aides (mois)",
+    "mart_aid_dossiers_quarterly": "Aides (trimestres, revenus)",
+    "mart_financing_monthly": "Financement",
+    "mart_unpaid_monthly": "Impayés",
+    "mart_after_sales_monthly": "SAV",
+    "mart_satisfaction_monthly": "Satisfaction",
+    "mart_compliance_monthly": "Effacements et purges",
+}
+REVISION_OUTCOMES = {"recomputed": "recalculée", "not computable": "non recalculable (données purgées)"}

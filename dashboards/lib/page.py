@@ -79,19 +79,54 @@ def show_table(
     download_csv(shown, name)
 
 
+def provisional(mart: str) -> pd.DataFrame:
+    """The mart's provisional periods (period, closes_on) in the current publication."""
+    from dashboards.lib.queries import provisional_periods
+
+    return provisional_periods(context().stamp, mart)
+
+
+def provisional_note(mart: str, what: str = "ventilations") -> None:
+    """Which periods shown are provisional, what they publish, and when they become final."""
+    periods = provisional(mart)
+    if periods.empty:
+        return
+    listed = ", ".join(fmt.month(p) for p in periods.period)
+    first = periods.iloc[0]
+    st.caption(
+        f"Provisoire : {listed}. Tant qu'un mois n'est pas clos, seul son total est publié (sans {what}), "
+        "les nombres arrondis à la dizaine et les montants à 10 000 € près, sans taux ni médiane ; "
+        f"il devient définitif à sa clôture ({fmt.month(first.period)} le {fmt.day(first.closes_on)}) "
+        "et ne change plus ensuite."
+    )
+
+
 def monthly_table(
     df: pd.DataFrame,
     name: str,
     columns: dict[str, tuple[str, callable]],
     notes: dict[str, str] | None = None,
     month: str = "month",
+    mart: str | None = None,
 ) -> None:
     """``show_table`` of a monthly mart: 'Mois', then each column under its French label and
     with its formatter (``{column: (label, formatter)}``, in display order); flags and notes
-    follow their column."""
+    follow their column. With ``mart``, its provisional months read "(provisoire)" and a figure
+    they do not publish reads "non publié"."""
     labels = {column: label for column, (label, _) in columns.items()}
     flags = [flag(c) for c in columns if flag(c) in df.columns]
-    table = df.assign(Mois=df[month].map(fmt.month))[["Mois", *columns, *flags]]
+    months = df[month].map(fmt.month)
+    if mart is not None:
+        open_ = set(pd.to_datetime(provisional(mart).period).dt.date)
+        is_open = pd.to_datetime(df[month]).dt.date.isin(open_)
+        months = months.where(~is_open, months + f" ({fmt.PROVISIONAL})")
+        df = df.copy()
+        for column in columns:
+            if column in df.columns and flag(column) in df.columns:
+                hidden = is_open & df[column].isna() & ~df[flag(column)].astype(bool)
+                if hidden.any():
+                    df[column] = df[column].astype(object).where(~hidden, fmt.NOT_PUBLISHED)
+    table = df.assign(Mois=months)[["Mois", *columns, *flags]]
     table = table.rename(columns=labels | {flag(c): flag(label) for c, label in labels.items()})
     show_table(
         table,

@@ -69,13 +69,11 @@ def orders_by(stamp: Stamp, dimension: str, start: date, end: date) -> pd.DataFr
     )
 
 
-CLIENTS = ("n_new_clients", "n_active_clients", "n_clients_to_date")
+CLIENTS = ("n_new_clients", "n_active_clients")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def clients_monthly(stamp: Stamp, start: date, end: date, departement: str) -> pd.DataFrame:
-    """n_clients_to_date is published for December months and the last month only: NULL without
-    its flag elsewhere."""
     return read(
         stamp,
         f"""
@@ -87,48 +85,49 @@ def clients_monthly(stamp: Stamp, start: date, end: date, departement: str) -> p
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def clients_to_date_month(stamp: Stamp, end: date) -> date | None:
-    """The last month up to ``end`` whose clients to date are published (secret or not)."""
-    df = read(
-        stamp,
-        """
-        select max(month) as month from mart_clients_monthly
-        where month <= ? and departement = 'Tous' and (n_clients_to_date is not null or n_clients_to_date_secret)
-    """,
-        [end],
-    )
-    month = df.month.iloc[0]
-    return None if pd.isna(month) else pd.Timestamp(month).date()
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def clients_to_date(stamp: Stamp, end: date, departement: str) -> pd.DataFrame:
-    """The clients to date of every month up to ``end`` that publishes them (December months and
-    the data's last month; secret or not)."""
+def clients_gained(stamp: Stamp, end: date, departement: str) -> pd.DataFrame:
+    """Per month up to ``end``, the new clients published (NULL where secret or, for a
+    département, not published while the month is provisional) and their running sum over
+    the published ones, with how many months it leaves out."""
     return read(
         stamp,
         """
-        select month, n_clients_to_date, n_clients_to_date_secret from mart_clients_monthly
-        where month <= ? and departement = ? and (n_clients_to_date is not null or n_clients_to_date_secret)
-        order by month
+        with months as (
+            select distinct month from mart_clients_monthly where month <= ?
+        ),
+        mine as (
+            select months.month, c.n_new_clients, coalesce(c.n_new_clients_secret, false) as n_new_clients_secret
+            from months left join mart_clients_monthly c on c.month = months.month and c.departement = ?
+        )
+        select month, n_new_clients, n_new_clients_secret,
+            sum(coalesce(n_new_clients, 0)) over (order by month) as gained,
+            count(*) filter (where n_new_clients is null) over (order by month) as months_left_out
+        from mine order by month
     """,
         [end, departement],
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def clients_by_departement(stamp: Stamp, month: date, stock_month: date | None) -> pd.DataFrame:
-    """New and active clients of ``month``, and the clients to date at ``stock_month``."""
+def clients_by_departement(stamp: Stamp, month: date) -> pd.DataFrame:
+    """New and active clients of ``month`` per département."""
     return read(
         stamp,
         f"""
-        select m.departement, {_with_flags("m.n_new_clients", "m.n_active_clients")},
-               s.n_clients_to_date, coalesce(s.n_clients_to_date_secret, false) as n_clients_to_date_secret
-        from mart_clients_monthly m
-        left join mart_clients_monthly s on s.departement = m.departement and s.month = ?
-        where m.month = ? and m.departement <> 'Tous' order by m.departement
+        select departement, {_with_flags(*CLIENTS)} from mart_clients_monthly
+        where month = ? and departement <> 'Tous' order by departement
     """,
-        [stock_month, month],
+        [month],
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def provisional_periods(stamp: Stamp, mart: str) -> pd.DataFrame:
+    """The mart's provisional periods (publication_periods): each with the day it becomes final."""
+    return read(
+        stamp,
+        "select period, closes_on from publication_periods where mart = ? and status = 'provisoire' order by period",
+        [mart],
     )
 
 
@@ -365,5 +364,17 @@ def publication_history(stamp: Stamp) -> pd.DataFrame:
         """
         select published_at, data_as_of, tables, rows_published, checks_passed, min_cell_size, run_id
         from publication_history order by published_at desc
+    """,
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def revisions(stamp: Stamp) -> pd.DataFrame:
+    """The revisions of frozen periods, asked and done (none in a file published before them)."""
+    return read(
+        stamp,
+        """
+        select mart, period, reason, requested_at, done_at, outcome, rows_changed
+        from publication_revisions order by requested_at desc, mart, period
     """,
     )

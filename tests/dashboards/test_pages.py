@@ -248,7 +248,9 @@ def test_cancelled_orders_retention_has_cut_into_are_not_read_as_secret(app, das
     # without its secret flag.
     month = conn.execute(
         "select max(order_month) from mart_orders_monthly where departement = 'Tous' and product_category = 'Tous' "
-        "and acquisition_channel = 'Tous' and not n_orders_secret and not n_orders_cancelled_secret"
+        "and acquisition_channel = 'Tous' and not n_orders_secret and not n_orders_cancelled_secret "
+        "and order_month in (select period from publication_periods where mart = 'mart_orders_monthly' "
+        "and status = 'définitif')"
     ).fetchone()[0]
     conn.execute(
         "update mart_orders_monthly set n_orders_cancelled = null, n_orders_cancelled_secret = false "
@@ -289,28 +291,35 @@ def test_cancelled_orders_retention_has_cut_into_are_not_read_as_secret(app, das
     assert "trois ans après leur dernier contact" in texts(at)
 
 
-def test_clients_to_date_show_where_published_and_nowhere_else(app, dashboard_env):
+def test_clients_read_provisional_months_as_such_and_add_up_the_published_new_clients(app, dashboard_env):
     published = dashboard_env["published"]
     period = last_twelve_months(published)
     rows = table_rows(
         published,
         """
-        select month, n_new_clients, n_new_clients_secret, n_clients_to_date, n_clients_to_date_secret
-        from mart_clients_monthly where month between ? and ? and departement = 'Tous' order by month""",
+        select c.month, c.n_new_clients, c.n_new_clients_secret, p.status
+        from mart_clients_monthly c join publication_periods p on p.mart = 'mart_clients_monthly' and p.period = c.month
+        where c.month between ? and ? and c.departement = 'Tous' order by c.month""",
         list(period),
     )
     at = app("direction")
     at.switch_page("app_pages/clients.py").run()
-    table = table_with(at, "Clients cumulés")
-    assert list(table["Mois"]) == [fmt.month(m) for m, *_ in rows]
-    expected_stock = [
-        fmt.SECRET if secret else (fmt.NOT_PUBLISHED if n is None else fmt.number(n)) for *_, n, secret in rows
+    assert not at.exception
+    table = table_with(at, "Nouveaux clients")
+    assert list(table["Mois"]) == [
+        fmt.month(m) + (" (provisoire)" if status == "provisoire" else "") for m, _, _, status in rows
     ]
-    assert list(table["Clients cumulés"]) == expected_stock
-    # The data's last month is the period's last: its clients to date are published (or secret).
-    assert expected_stock[-1] != fmt.NOT_PUBLISHED
-    assert fmt.NOT_PUBLISHED in expected_stock
-    assert list(table["Nouveaux clients"]) == [fmt.SECRET if secret else fmt.number(n) for _, n, secret, *_ in rows]
+    assert list(table["Nouveaux clients"]) == [fmt.SECRET if secret else fmt.number(n) for _, n, secret, _ in rows]
+    assert any(status == "provisoire" for *_, status in rows) and any(status == "définitif" for *_, status in rows)
+    assert "Provisoire : " in texts(at)
+    ((first, left_out),) = table_rows(
+        published,
+        "select min(month), count(*) filter (where n_new_clients is null) from mart_clients_monthly "
+        "where departement = 'Tous' and month <= ?",
+        [period[1]],
+    )
+    assert f"somme des nouveaux clients publiés depuis {fmt.month(first)}" in texts(at)
+    assert (f"{left_out} mois en secret statistique" in texts(at)) == (left_out > 0)
 
 
 def test_income_categories_are_quarterly_with_their_own_threshold(app, dashboard_env):
