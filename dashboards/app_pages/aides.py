@@ -4,7 +4,17 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, income_k, paired_rate, provisional_note, secret_note, show_table, sums, total
+from dashboards.lib.page import (
+    context,
+    income_k,
+    paired_rate,
+    provisional_note,
+    secret_note,
+    show_table,
+    sums,
+    total,
+    year_before,
+)
 
 ctx = context()
 f = ctx.filters
@@ -107,5 +117,14 @@ show_table(
     },
 )
 all_partners = financing[financing.financing_partner == "Tous"]
-st.altair_chart(charts.monthly_bars(all_partners, "n_requests", "Demandes de financement par mois"), width="stretch")
+before = year_before(queries.financing, ctx.stamp, f.start, f.end)
+st.altair_chart(
+    charts.monthly_bars(
+        all_partners,
+        "n_requests",
+        "Demandes de financement par mois",
+        previous=before[before.financing_partner == "Tous"] if not before.empty else None,
+    ),
+    width="stretch",
+)
 secret_note(financing, figures=["n_requests", "n_accepted", "n_refused", "amount_accepted_eur"])

@@ -13,6 +13,7 @@ from dashboards.lib.page import (
     secret_note,
     show_table,
     sums,
+    year_before,
 )
 
 ctx = context()
@@ -27,9 +28,11 @@ st.caption(
 
 monthly = queries.orders_monthly(ctx.stamp, f.start, f.end, departement, category, channel)
 left, right = st.columns(2)
-left.altair_chart(charts.monthly_bars(monthly, "n_orders", "Commandes par mois"), width="stretch")
+before = year_before(queries.orders_monthly, ctx.stamp, f.start, f.end, departement, category, channel)
+left.altair_chart(charts.monthly_bars(monthly, "n_orders", "Commandes par mois", previous=before), width="stretch")
 right.altair_chart(
-    charts.monthly_bars(monthly, "revenue_excl_tax_eur", "Chiffre d'affaires HT par mois (€)"), width="stretch"
+    charts.monthly_bars(monthly, "revenue_excl_tax_eur", "Chiffre d'affaires HT par mois (€)", previous=before),
+    width="stretch",
 )
 secret_note(monthly)
 # Cancelled orders of prospects who never bought go with the prospect, three years after the

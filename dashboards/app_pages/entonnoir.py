@@ -6,7 +6,17 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, flag, paired_rate, provisional_note, secret_note, show_table, sums, total
+from dashboards.lib.page import (
+    context,
+    flag,
+    paired_rate,
+    provisional_note,
+    secret_note,
+    show_table,
+    sums,
+    total,
+    year_before,
+)
 
 ctx = context()
 f = ctx.filters
@@ -90,6 +100,20 @@ right.altair_chart(
     width="stretch",
 )
 secret_note(daily, counted="sessions")
+monthly = queries.web_sessions_monthly(ctx.stamp, f.start, f.end)
+st.altair_chart(
+    charts.monthly_bars(
+        monthly,
+        "n_sessions",
+        "Sessions par mois, et un an avant",
+        previous=year_before(queries.web_sessions_monthly, ctx.stamp, f.start, f.end),
+    ),
+    width="stretch",
+)
+st.caption(
+    "Un an avant (N-1) : les mois clos sont figés et restent publiés après la purge des journaux de navigation "
+    "(13 mois) ; la courbe commence au premier mois publié."
+)
 for dimension, title, names in (("source", "Par source", fmt.WEB_SOURCES), ("appareil", "Par appareil", fmt.DEVICES)):
     st.subheader(title)
     data = queries.web_funnel_by(ctx.stamp, f.start, f.end, dimension)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, total
+from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, total, year_before
 
 ctx = context()
 f = ctx.filters
@@ -29,8 +29,13 @@ cols[1].metric(
 cols[2].metric("Dossiers de recouvrement ouverts", fmt.number(total(data.n_collection_cases_opened)))
 cols[3].metric("Montant recouvré", fmt.euros(total(data.amount_recovered_eur)))
 left, right = st.columns(2)
-left.altair_chart(charts.monthly_bars(data, "n_invoices_unpaid", "Factures impayées en fin de mois"), width="stretch")
-right.altair_chart(charts.monthly_bars(data, "amount_unpaid_eur", "Montant restant dû (€)"), width="stretch")
+before = year_before(queries.unpaid, ctx.stamp, f.start, f.end, f.departement)
+left.altair_chart(
+    charts.monthly_bars(data, "n_invoices_unpaid", "Factures impayées en fin de mois", previous=before), width="stretch"
+)
+right.altair_chart(
+    charts.monthly_bars(data, "amount_unpaid_eur", "Montant restant dû (€)", previous=before), width="stretch"
+)
 secret_note(data)
 monthly_table(
     data,

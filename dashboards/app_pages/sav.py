@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, paired_rate, provisional_note, secret_note, total
+from dashboards.lib.page import context, monthly_table, paired_rate, provisional_note, secret_note, total, year_before
 
 ctx = context()
 f = ctx.filters
@@ -63,7 +63,12 @@ cols[0].metric(
 )
 cols[1].metric("Réponses", fmt.number(total(survey.n_answers)))
 cols[2].metric("Taux de réponse", fmt.percent(paired_rate(survey, "n_surveys_answered_of_sent", "n_surveys_sent")))
-st.altair_chart(charts.monthly_bars(survey, "nps", "NPS par mois"), width="stretch")
+st.altair_chart(
+    charts.monthly_bars(
+        survey, "nps", "NPS par mois", previous=year_before(queries.satisfaction, ctx.stamp, f.start, f.end)
+    ),
+    width="stretch",
+)
 secret_note(survey)
 monthly_table(
     survey,

@@ -13,6 +13,7 @@ from dashboards.lib import formatting as fmt
 
 GEOJSON = Path(__file__).resolve().parent.parent / "assets" / "departements-ile-de-france.geojson"
 GREEN = "#2e7d32"
+GREY = "#8d8d8d"
 # French number labels on axes (Vega's own locales would be fetched from the network).
 FRENCH_NUMBERS = "replace(replace(format(datum.value, ',.0f'), /,/g, '\u00a0'), /\\./g, ',')"
 
@@ -25,16 +26,21 @@ def _month_axis() -> alt.Axis:
     return alt.Axis(format="%m/%Y", title=None, labelAngle=0)
 
 
-def monthly_bars(df: pd.DataFrame, value: str, title: str, month: str = "month") -> alt.Chart:
-    """Bars by month; suppressed months are drawn as empty (never as zero)."""
+def monthly_bars(
+    df: pd.DataFrame, value: str, title: str, month: str = "month", previous: pd.DataFrame | None = None
+) -> alt.Chart:
+    """Bars by month; suppressed months are drawn as empty (never as zero). With ``previous``
+    (the same months a year before, already moved onto this year's: ``page.year_before``), a
+    line "N-1" over the bars, broken where a month is secret or not published."""
     data = df[[month, value]].copy()
     data[month] = pd.to_datetime(data[month])
-    return (
-        alt.Chart(data.dropna(subset=[value]), title=title)
-        .mark_bar(color=GREEN)
+    bars = (
+        alt.Chart(data.dropna(subset=[value]).assign(Série="N"), title=title)
+        .mark_bar()
         .encode(
             x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
+            color=alt.Color("Série:N", scale=alt.Scale(domain=["N", "N-1"], range=[GREEN, GREY]), legend=None),
             tooltip=[
                 alt.Tooltip(f"yearmonth({month}):T", title="Mois"),
                 alt.Tooltip(f"{value}:Q", title=title, format=",.0f"),
@@ -42,6 +48,28 @@ def monthly_bars(df: pd.DataFrame, value: str, title: str, month: str = "month")
         )
         .properties(height=260)
     )
+    if previous is None or previous.empty:
+        return bars
+    before = previous[[month, value]].copy()
+    before[month] = pd.to_datetime(before[month])
+    line = (
+        alt.Chart(before.assign(Série="N-1"))
+        .mark_line(point=True, strokeDash=[4, 3])
+        .encode(
+            x=alt.X(f"yearmonth({month}):T"),
+            y=alt.Y(f"{value}:Q"),
+            color=alt.Color(
+                "Série:N",
+                scale=alt.Scale(domain=["N", "N-1"], range=[GREEN, GREY]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=[
+                alt.Tooltip(f"yearmonth({month}):T", title="Mois (N)"),
+                alt.Tooltip(f"{value}:Q", title="Un an avant", format=",.0f"),
+            ],
+        )
+    )
+    return alt.layer(bars, line).properties(height=260)
 
 
 def monthly_lines(

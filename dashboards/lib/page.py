@@ -230,3 +230,15 @@ def tile(
         chart_type="area",
         border=True,
     )
+
+
+def year_before(query, stamp, start, end, *args, month: str = "month") -> pd.DataFrame:
+    """``query(stamp, start, end, *args)`` over the same months a year before, moved onto this
+    year's (the N-1 series of a chart). A month not published then (before the history began,
+    or secret) is NULL or absent: the line breaks there, it is never drawn as zero."""
+    back = pd.DateOffset(years=1)
+    data = query(stamp, (pd.Timestamp(start) - back).date(), (pd.Timestamp(end) - back).date(), *args)
+    if data.empty:
+        return data
+    moved = pd.to_datetime(data[month]) + pd.DateOffset(years=1)
+    return data.assign(**{month: moved.dt.date})

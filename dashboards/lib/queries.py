@@ -378,3 +378,18 @@ def revisions(stamp: Stamp) -> pd.DataFrame:
         from publication_revisions order by requested_at desc, mart, period
     """,
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def web_sessions_monthly(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    """Sessions and sessions with a form per month, every source and device."""
+    return read(
+        stamp,
+        f"""
+        select session_month as month, {_with_flags("n_sessions", "n_sessions_with_form")}
+        from mart_web_funnel_monthly
+        where session_month between ? and ? and utm_source = 'Tous' and device = 'Tous'
+        order by session_month
+    """,
+        [start, end],
+    )
