@@ -66,8 +66,14 @@ def is_closed(period: date, spec: MartSpec, specs: dict[str, MartSpec], as_of: d
 
 
 def check(specs: dict[str, MartSpec]) -> None:
-    """Marts tied by a rollup close together: the same ``grace_days``."""
+    """Marts tied by a rollup close together: the same ``grace_days``. No stock and flow: a
+    stock relates every period to those before it, frozen or not."""
     for spec in specs.values():
+        if spec.cumulative:
+            raise SpecError(
+                f"{spec.mart}: a cumulative relation ties every period to the frozen ones before it; publish the "
+                "flows and let the dashboards add them up (docs/decisions/0003)."
+            )
         target = specs.get(spec.rollup.into) if spec.rollup else None
         if target is not None and target.grace_days != spec.grace_days:
             raise SpecError(
@@ -89,36 +95,74 @@ class OpenPeriodCutError(RuntimeError):
     """Retention cut into a period still open: its grace period outlives a retention rule."""
 
 
+def family(spec: MartSpec, specs: dict[str, MartSpec]) -> frozenset[str]:
+    """The marts a rollup ties to ``spec``'s, either way: they close, and are revised, together."""
+    out = {spec.mart}
+    while True:
+        more = {
+            other.mart
+            for other in specs.values()
+            if other.rollup
+            and other.rollup.into in specs
+            and (other.mart in out or other.rollup.into in out)
+            and not {other.mart, other.rollup.into} <= out
+        }
+        if not more:
+            return frozenset(out)
+        for mart in more:
+            out |= {mart, specs[mart].rollup.into}
+
+
 def statuses(
     specs: dict[str, MartSpec],
     periods: dict[str, list[date]],
     frozen: dict[str, set[date]],
     as_of: datetime,
     revising: dict[str, set[date]] | None = None,
-) -> list[tuple[str, date, str, date]]:
-    """(mart, period, status, closes_on) for every period a mart has, or had: ``periods`` are
-    those its aggregate computes tonight, ``frozen`` those the history keeps, ``revising`` those
-    of them an operator asked to recompute. Statuses: frozen (served as kept), closing (closed,
-    computed tonight, to be frozen; a period under revision that can still be computed), open,
-    lost (closed, never frozen, missing tonight). A period missing tonight that is still open
-    raises: retention cut into it."""
+) -> list[tuple[str, date, str, date, bool]]:
+    """(mart, period, status, closes_on, revising) for every period a mart has, or had:
+    ``periods`` are those its aggregate computes tonight, ``frozen`` those the history keeps,
+    ``revising`` those of them an operator asked to recompute. Statuses: frozen (served as
+    kept), closing (closed, computed tonight, to be frozen), open, lost (closed, never frozen,
+    missing tonight). A period missing tonight that is still open raises: retention cut into it.
+
+    A revision recomputes a whole freezing unit (the period, and every period of the marts a
+    rollup ties to it within the same unit), or nothing: when tonight cannot compute one of its
+    frozen periods (retention removed its rows), the whole unit stays as kept, so that no
+    relation ever joins a recomputed cell to a kept one. ``revising`` in the result says which
+    asked periods tonight took into account (recomputed or refused)."""
     check(specs)
     revising = revising or {}
     today = paris_day(as_of)
+    # The units asked, and whether tonight can recompute every frozen period in each.
+    units: dict[tuple[frozenset, date], bool] = {}
+    for mart, asked in revising.items():
+        if mart not in specs:
+            continue
+        spec = specs[mart]
+        grain = unit_grain(spec, specs)
+        for period in asked & frozen.get(mart, set()):
+            units.setdefault((family(spec, specs), unit_start(period, grain)), True)
+    for (members, start), _ in list(units.items()):
+        for member in members:
+            grain = unit_grain(specs[member], specs)
+            kept = {p for p in frozen.get(member, set()) if unit_start(p, grain) == start}
+            if not kept <= set(periods.get(member, ())):
+                units[members, start] = False
     rows = []
     for mart, spec in sorted(specs.items()):
         present = set(periods.get(mart, ()))
         kept = frozen.get(mart, set())
-        again = revising.get(mart, set()) & kept
+        grain = unit_grain(spec, specs)
+        mine = family(spec, specs)
         known = sorted(present | kept)
         gaps = set(expected(known[0], known[-1], spec.grain)) - present - kept if known else set()
         for period in sorted(present | kept | gaps):
             closes = closes_on(period, spec, specs)
             closed = today >= closes
+            asked = (mine, unit_start(period, grain)) in units
             if period in kept:
-                # A revision recomputes a period that can still be computed; one that cannot
-                # stays as kept (the publication records the revision as refused).
-                status = "closing" if period in again and period in present else "frozen"
+                status = "closing" if asked and units[mine, unit_start(period, grain)] else "frozen"
             elif period in gaps:
                 if not closed:
                     raise OpenPeriodCutError(
@@ -128,5 +172,5 @@ def statuses(
                 status = "lost"
             else:
                 status = "closing" if closed else "open"
-            rows.append((mart, period, status, closes))
+            rows.append((mart, period, status, closes, asked and period in kept))
     return rows

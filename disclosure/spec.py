@@ -3,8 +3,8 @@
 A mart is a table of cells: one row per period and combination of dimension values (every
 combination, zeros included: which rows exist tells nothing), one column per figure. The spec
 says, for each figure, what it is and what it rests on (its base: the persons behind it), and
-which linear relations tie cells together (a total and its parts, a stock and its flow, days
-and the month they make). Both the protection (``pattern.py``) and the audit (``audit.py``)
+which linear relations tie cells together (a total and its parts, days and the month they
+make). Both the protection (``pattern.py``) and the audit (``audit.py``)
 read relations from here only; the published file carries the specs too (table
 ``disclosure_rules``), so the audit needs nothing but the file.
 
@@ -28,7 +28,6 @@ Example (dbt YAML)::
           - {whole: n_answers, parts: [n_promoters, n_detractors], rest: n_passives}
         subsets:                               # within a row: part <= whole
           - {part: n_dossiers_paid, whole: n_dossiers_granted}
-        cumulative: {stock: n_clients_to_date, flow: n_new_clients}
         rollup:                                # these figures add up into another mart's cells
           into: mart_web_funnel_monthly
           grain: month

@@ -63,6 +63,8 @@ def ensure(conn: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {PERIODS} (mart varchar not null, period date not null, "
         "frozen_at timestamp not null, run_id varchar not null, revision integer not null, primary key (mart, period))"
     )
+    # The k the period was protected with: a larger k later does not apply to it by itself.
+    conn.execute(f"alter table {PERIODS} add column if not exists min_cell_size integer")
     conn.execute(
         f"create table if not exists {REVISIONS} (mart varchar not null, period date not null, "
         "reason varchar not null, requested_at timestamp not null, done_at timestamp, run_id varchar, "
@@ -109,27 +111,46 @@ def _by_status(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[date
 
 
 def revision_outcomes(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, date, str, int]]:
-    """What tonight does with each pending revision: (mart, period, outcome, rows changed).
-    A period tonight computes again is 'recomputed' (its rows that differ from the kept ones,
-    counted both ways); one it cannot compute any more is 'not computable' and stays as kept."""
+    """What tonight does with each pending revision that ``period_status`` took into account:
+    (mart, period, outcome, rows changed). A period tonight computes again is 'recomputed' (its
+    rows that differ from the kept ones, counted both ways); one whose unit it cannot compute
+    whole is 'not computable' and stays as kept. A revision asked after dbt read the history
+    waits for the next night."""
     ensure(conn)
-    closing = {(m, p) for m, periods in _by_status(conn).get("closing", {}).items() for p in periods}
+    if not _exists(conn, "aggregates", "period_status"):
+        return []
+    answered = {
+        (m, p): status
+        for m, p, status in conn.execute(f"select mart, period, status from {STATUS} where revising").fetchall()
+    }
     out = []
     for mart, period in conn.execute(
         f"select distinct mart, period from {REVISIONS} where done_at is null order by 1, 2"
     ).fetchall():
-        if (mart, period) in closing:
+        status = answered.get((mart, period))
+        if status == "closing":
             period_column = _columns(conn, SCHEMA, mart)[0][0]
             out.append((mart, period, "recomputed", _rows_differing(conn, mart, period_column, [period])))
-        else:
+        elif status is not None:
             out.append((mart, period, "not computable", 0))
     return out
 
 
-def freeze(conn: duckdb.DuckDBPyConnection, as_of: datetime, run_id: str) -> Freezing:
+def freeze(conn: duckdb.DuckDBPyConnection, as_of: datetime, run_id: str, k: int) -> Freezing:
     """Freeze tonight's closing periods (``aggregates.period_status``) as ``marts.*`` holds
-    them, and close the revisions they answer. The caller holds the transaction."""
+    them, with ``k``, and close the revisions they answer. The caller holds the transaction."""
     ensure(conn)
+    weaker = conn.execute(
+        f"select count(*), min(min_cell_size) from {PERIODS} where min_cell_size < ? "
+        f"and (mart, period) not in (select mart, period from {REVISIONS} where done_at is null)",
+        [k],
+    ).fetchall()[0]
+    if weaker[0]:
+        raise HistoryError(
+            f"k is now {k}, and {weaker[0]} frozen period(s) were protected with k = {weaker[1]}: "
+            "recompute them under the new k with `mgreen revise --all --reason ...` (a revision publishes them "
+            "again: docs/operations.md), or set MGREEN_MIN_CELL_SIZE back."
+        )
     statuses = _by_status(conn)
     outcomes = revision_outcomes(conn)
     recomputed = {(m, p) for m, p, outcome, _ in outcomes if outcome == "recomputed"}
@@ -163,8 +184,8 @@ def freeze(conn: duckdb.DuckDBPyConnection, as_of: datetime, run_id: str) -> Fre
         )
         conn.execute(f"delete from {PERIODS} where mart = ? and period in (select unnest(?::date[]))", [mart, closing])
         conn.executemany(
-            f"insert into {PERIODS} values (?, ?, ?, ?, ?)",
-            [[mart, p, as_of, run_id, before.get(p, -1) + 1] for p in closing],
+            f"insert into {PERIODS} (mart, period, frozen_at, run_id, revision, min_cell_size) values (?, ?, ?, ?, ?, ?)",
+            [[mart, p, as_of, run_id, before.get(p, -1) + 1, k] for p in closing],
         )
         fresh = [p for p in closing if (mart, p) not in recomputed]
         if fresh:

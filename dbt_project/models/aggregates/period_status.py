@@ -6,7 +6,8 @@
 - ``open``: still moving; published as provisional headline figures, rounded;
 - ``lost``: closed, never frozen, and no longer computable (retention cut into it first).
 
-One row per mart and period, with the Paris day it closes on.
+One row per mart and period, with the Paris day it closes on, and whether tonight answers a
+revision of it (recomputed, or refused when its unit cannot be computed whole).
 Every mart's aggregate is read here by name, as in disclosure_pattern.
 """
 
@@ -52,8 +53,8 @@ def model(dbt, session):
     frozen = _read(session, "periods", "select mart, period from history.periods")
     revising = _read(session, "revisions", "select mart, period from history.revisions where done_at is null")
     rows = statuses(specs, periods, frozen, _as_of(dbt, session), revising)
-    return pd.DataFrame(rows, columns=["mart", "period", "status", "closes_on"]).astype(
-        {"mart": "string", "status": "string"}
+    return pd.DataFrame(rows, columns=["mart", "period", "status", "closes_on", "revising"]).astype(
+        {"mart": "string", "status": "string", "revising": "bool"}
     )
 
 

@@ -74,19 +74,21 @@ def defs() -> dg.Definitions:
                     # Verification is the last thing that touches the candidate (read-only);
                     # the rename is the next step.
                     report = verify_candidate(conn, candidate, rows, guard)
-                    # The periods closed tonight are frozen as this file publishes them, in one
-                    # transaction with the rename: both happen, or neither.
+                    # The periods closed tonight are frozen as this file publishes them, and
+                    # committed before the rename: a rename that then fails leaves them frozen as
+                    # verified, and the next night publishes them so; a rename without its freeze
+                    # would let the next night recompute a period already published as final.
                     conn.execute("begin transaction")
                     try:
-                        freezing = history.freeze(conn, now, context.run_id)
-                        install(candidate, settings.published_path)
+                        freezing = history.freeze(conn, now, context.run_id, settings.min_cell_size)
                     except BaseException:
                         conn.execute("rollback")
                         raise
                     conn.execute("commit")
+                    install(candidate, settings.published_path)
                 except BaseException:
                     # Whatever failed (verification, a full disk, the rename), the previous
-                    # publication and its history stay as they were.
+                    # publication and its kept files stay as they were.
                     candidate.unlink(missing_ok=True)
                     with contextlib.suppress(duckdb.Error):
                         conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
