@@ -79,6 +79,10 @@ def show_table(
     download_csv(shown, name)
 
 
+# The mart broken down by income category, whose threshold is income_k.
+INCOME_MART = "mart_aid_dossiers_quarterly"
+
+
 def provisional(mart: str) -> pd.DataFrame:
     """The mart's provisional periods (period, closes_on) in the current publication."""
     from dashboards.lib.queries import provisional_periods
@@ -93,9 +97,11 @@ def provisional_note(mart: str, what: str = "ventilations") -> None:
         return
     listed = ", ".join(fmt.month(p) for p in periods.period)
     first = periods.iloc[0]
+    k = int(context().publication["min_cell_size"])
+    step = 2 * (income_k(context().publication) if mart == INCOME_MART else k)
     st.caption(
-        f"Provisoire : {listed}. Tant qu'un mois n'est pas clos, seul son total est publié (sans {what}), "
-        "les nombres arrondis à la dizaine et les montants à 10 000 € près, sans taux ni médiane ; "
+        f"Provisoire : {listed}. Tant qu'une période n'est pas close, seul son total est publié (sans {what}), "
+        f"les nombres arrondis à {step} près et les montants à 10 000 € près, sans taux ni médiane ; "
         f"il devient définitif à sa clôture ({fmt.month(first.period)} le {fmt.day(first.closes_on)}) "
         "et ne change plus ensuite."
     )
