@@ -16,21 +16,24 @@ from pathlib import Path
 
 import pytest
 
+from dashboards.lib.filters import period_for
 from disclosure.history import paris_day
 from orchestration.lib import history
 from orchestration.lib.warehouse import connect
 from synthetic_crm.engine import advance, generate
 from tests.conftest import SMALL, SMALL_END, Place, make_place, run_in_place, table_rows
 from tests.support.attacker import differences
+from tests.support.dashboards import chart_rows, open_page
 from tests.support.places import copy_place
 
 pytestmark = pytest.mark.e2e
 # At least one month closes (on a 16th, or the 1st and 31st) in any 32 days.
 DAYS = 32
 # The chain's CRM ends 45 days ago, so that every night of the chain is in the past (a night is
-# never computed as of the future), and is the session's test CRM otherwise.
+# never computed as of the future), and is the session's test CRM otherwise, with web logs over
+# more than the 13 months they are kept.
 CHAIN_END = SMALL_END - timedelta(days=43)
-CHAIN = dataclasses.replace(SMALL, start=CHAIN_END - timedelta(days=1423), end=CHAIN_END)
+CHAIN = dataclasses.replace(SMALL, start=CHAIN_END - timedelta(days=1423), end=CHAIN_END, web_log_days=430)
 FIRST_NIGHT = datetime.combine(CHAIN_END + timedelta(days=1), time(2))
 AFTER_THE_CRM = str(CHAIN_END + timedelta(days=1))
 
@@ -310,3 +313,44 @@ def test_differencing_consecutive_nights_recovers_nothing(chain):
     first, second, third = chain.nights
     assert differences(first.published, second.published) == []
     assert differences(second.published, third.published) == []
+
+
+def test_web_traffic_a_year_before_stays_published_after_its_logs_are_purged(chain, monkeypatch, tmp_path):
+    first, second, _ = chain.nights
+    # Web months frozen the first night whose logs retention has cut into since.
+    purged = [
+        p
+        for (p,) in table_rows(
+            chain.place.warehouse,
+            """
+            select h.period from history.periods h
+            where h.run_id = ? and h.mart = 'mart_web_funnel_monthly'
+              and exists (select 1 from ops.retention_cuts c where c.name = 'web_sessions.started_at'
+                          and c.last_day >= h.period)
+            order by 1""",
+            [first.run_id],
+        )
+    ]
+    assert purged, "retention cut into no frozen web month between the nights"
+    column = "session_month"
+    assert rows_of(second.published, "mart_web_funnel_monthly", column, purged) == rows_of(
+        first.published, "mart_web_funnel_monthly", column, purged
+    )
+    # The traffic page draws the same months a year before (N-1) from the frozen history.
+    at = open_page(second.published, "app_pages/entonnoir.py", monkeypatch, tmp_path)
+    drawn = {
+        row["month"].date(): row["n_sessions"]
+        for row in chart_rows(at, "Sessions par mois, et un an avant")
+        if row["Série"] == "N-1"
+    }
+    start, end = period_for("12 derniers mois", paris_day(second.as_of))
+    published = table_rows(
+        second.published,
+        """
+        select session_month, n_sessions from mart_web_funnel_monthly
+        where utm_source = 'Tous' and device = 'Tous' and n_sessions is not null
+          and session_month between ?::date - interval 1 year and ?::date - interval 1 year""",
+        [start, end],
+    )
+    assert published and set(purged) & {month for month, _ in published}, (purged, published)
+    assert drawn == {month.replace(year=month.year + 1): n for month, n in published}
