@@ -22,8 +22,28 @@ def _value_axis() -> alt.Axis:
     return alt.Axis(title=None, labelExpr=FRENCH_NUMBERS)
 
 
+MONTH = "Mois"
+
+
 def _month_axis() -> alt.Axis:
-    return alt.Axis(format="%m/%Y", title=None, labelAngle=0)
+    return alt.Axis(title=None, labelAngle=0, labelOverlap=True)
+
+
+def _with_month_labels(data: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The rows with their month as a French label ("déc. 2026"): months are drawn as ordered
+    labels, not as instants on a time axis (whose ticks fall on boundaries and time zones,
+    labelling December's bar "01/2027")."""
+    return data.assign(**{MONTH: [fmt.month(d) for d in pd.to_datetime(data[month])]})
+
+
+def _month_order(*frames: pd.DataFrame, month: str) -> list[str]:
+    months = sorted({d for df in frames for d in pd.to_datetime(df[month]) if not pd.isna(d)})
+    return list(dict.fromkeys(fmt.month(d) for d in months))
+
+
+def _month_x(order: list[str]) -> alt.X:
+    """Every month of the period on the axis, a secret one too (an empty place, never a zero)."""
+    return alt.X(f"{MONTH}:O", sort=order, scale=alt.Scale(domain=order), axis=_month_axis())
 
 
 def monthly_bars(
@@ -34,29 +54,32 @@ def monthly_bars(
     line "N-1" over the bars, broken where a month is secret or not published."""
     data = df[[month, value]].copy()
     data[month] = pd.to_datetime(data[month])
+    data = _with_month_labels(data, month)
+    before = None
+    if previous is not None and not previous.empty:
+        before = _with_month_labels(previous[[month, value]].assign(**{month: pd.to_datetime(previous[month])}), month)
+    order = _month_order(data, *([before] if before is not None else []), month=month)
     bars = (
         alt.Chart(data.dropna(subset=[value]).assign(Série="N"), title=title)
         .mark_bar()
         .encode(
-            x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
+            x=_month_x(order),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
             color=alt.Color("Série:N", scale=alt.Scale(domain=["N", "N-1"], range=[GREEN, GREY]), legend=None),
             tooltip=[
-                alt.Tooltip(f"yearmonth({month}):T", title="Mois"),
+                alt.Tooltip(f"{MONTH}:N", title="Mois"),
                 alt.Tooltip(f"{value}:Q", title=title, format=",.0f"),
             ],
         )
         .properties(height=260)
     )
-    if previous is None or previous.empty:
+    if before is None:
         return bars
-    before = previous[[month, value]].copy()
-    before[month] = pd.to_datetime(before[month])
     line = (
         alt.Chart(before.assign(Série="N-1"))
-        .mark_line(point=True, strokeDash=[4, 3])
+        .mark_line(point=True, strokeDash=[4, 3], invalid=None)
         .encode(
-            x=alt.X(f"yearmonth({month}):T"),
+            x=_month_x(order),
             y=alt.Y(f"{value}:Q"),
             color=alt.Color(
                 "Série:N",
@@ -64,7 +87,7 @@ def monthly_bars(
                 legend=alt.Legend(orient="bottom", title=None),
             ),
             tooltip=[
-                alt.Tooltip(f"yearmonth({month}):T", title="Mois (N)"),
+                alt.Tooltip(f"{MONTH}:N", title="Mois (N)"),
                 alt.Tooltip(f"{value}:Q", title="Un an avant", format=",.0f"),
             ],
         )
@@ -75,19 +98,20 @@ def monthly_bars(
 def monthly_lines(
     df: pd.DataFrame, value: str, series: str, title: str, labels: dict[str, str], month: str = "month"
 ) -> alt.Chart:
-    data = df[[month, series, value]].copy()
+    data = _with_month_labels(df[[month, series, value]].copy(), month)
     data[month] = pd.to_datetime(data[month])
     data["Série"] = data[series].map(lambda c: labels.get(c, c))
+    # A secret month stays in the data as NULL: the line breaks there (invalid=None).
     return (
-        alt.Chart(data.dropna(subset=[value]), title=title)
-        .mark_line(point=True)
+        alt.Chart(data, title=title)
+        .mark_line(point=True, invalid=None)
         .encode(
-            x=alt.X(f"yearmonth({month}):T", axis=_month_axis()),
+            x=_month_x(_month_order(data, month=month)),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
             color=alt.Color("Série:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=[
                 "Série:N",
-                alt.Tooltip(f"yearmonth({month}):T", title="Mois"),
+                alt.Tooltip(f"{MONTH}:N", title="Mois"),
                 alt.Tooltip(f"{value}:Q", format=",.1f"),
             ],
         )
