@@ -81,11 +81,9 @@ with st.sidebar:
                 f"Les données ont plus de {STALE_AFTER_HOURS} heures ({age_hours / 24:.0f} jours) : "
                 "la dernière exécution nocturne n'a peut-être pas abouti."
             )
-    filters = filter_bar(
-        (as_of_utc.astimezone(PARIS) if as_of_utc else datetime.now(PARIS)).date(),
-        show_dimensions=navigation.title not in DIMENSIONLESS,
-    )
+    data_day = (as_of_utc.astimezone(PARIS) if as_of_utc else datetime.now(PARIS)).date()
+    filters = filter_bar(data_day, show_dimensions=navigation.title not in DIMENSIONLESS)
     authenticator.logout("Se déconnecter", location="sidebar")
 
-st.session_state["mgreen_context"] = PageContext(current, filters, info)
+st.session_state["mgreen_context"] = PageContext(current, filters, info, data_day)
 navigation.run()

@@ -40,14 +40,45 @@ class Filters:
     def months(self) -> int:
         return months_between(self.start, self.end)
 
-    def previous(self) -> tuple[date, date]:
-        """The period of the same length just before."""
-        return add_months(self.start, -self.months), add_months(self.start, -1)
-
     def describe(self) -> str:
         if self.start == self.end:
             return fmt.month_long(self.start)
         return f"{fmt.month(self.start)} – {fmt.month(self.end)}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a period's figures are compared on: its complete months against the same months a
+    year before (like with like: never a partial month against whole ones). The running month,
+    when the period holds it, is shown apart; ``day`` is how far the data reach into it."""
+
+    start: date | None  # first complete month of the period; None when it holds none
+    end: date | None
+    running: date | None
+    day: int
+
+    @property
+    def before(self) -> tuple[date, date]:
+        return add_months(self.start, -12), add_months(self.end, -12)
+
+    def describe(self) -> str:
+        if self.start is None:
+            return "aucun mois complet dans la période"
+        months = (
+            fmt.month_long(self.start) if self.start == self.end else f"{fmt.month(self.start)} – {fmt.month(self.end)}"
+        )
+        n = months_between(self.start, self.end)
+        return f"{months} ({n} mois complet{'s' if n > 1 else ''}) comparé aux mêmes mois un an avant"
+
+
+def comparison(filters: Filters, reference: date) -> Comparison:
+    """The complete months of ``filters``' period as of the data's day ``reference``."""
+    current = date(reference.year, reference.month, 1)
+    end = min(filters.end, add_months(current, -1))
+    running = current if filters.start <= current <= filters.end else None
+    if end < filters.start:
+        return Comparison(None, None, running, reference.day)
+    return Comparison(filters.start, end, running, reference.day)
 
 
 def period_for(preset: str, reference: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:

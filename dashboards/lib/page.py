@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.lib import formatting as fmt
-from dashboards.lib.filters import Filters
+from dashboards.lib.filters import Comparison, Filters, add_months, comparison
 from dashboards.lib.queries import Stamp
 
 
@@ -17,6 +18,11 @@ class PageContext:
     stamp: Stamp
     filters: Filters
     publication: dict
+    data_day: date  # the data's day, in Paris: the running month is its month
+
+    @property
+    def comparison(self) -> Comparison:
+        return comparison(self.filters, self.data_day)
 
 
 def context() -> PageContext:
@@ -214,24 +220,79 @@ def orders_dimensions(filters: Filters) -> tuple[str, str, str]:
     return values["département"], values["catégorie"], values["canal"]
 
 
+@dataclass(frozen=True)
+class LikeForLike:
+    """A figure over a period's complete months and the same months a year before, on the
+    months published both years only (a secret or unpublished month on either side leaves
+    the comparison, not a gap that reads as a fall)."""
+
+    value: float | None  # over every published month of the period
+    now: float | None  # over the months published both years
+    before: float | None
+    months: int  # months compared
+    of: int  # months in the period
+
+    @property
+    def change(self) -> float | None:
+        if self.now is None or self.before in (None, 0):
+            return None
+        return (self.now - self.before) / abs(self.before)
+
+
+def _months(df: pd.DataFrame, month: str) -> list[date]:
+    return [t.date() for t in pd.to_datetime(df[month])]
+
+
+def same_months(now: pd.DataFrame, before: pd.DataFrame, columns: list[str], month: str) -> pd.DataFrame:
+    """Rows of ``now`` and ``before`` (a year earlier) side by side by month, suffixes ``_n`` and
+    ``_n1``, only the months where every one of ``columns`` is published both years."""
+    if now.empty or before.empty:
+        return pd.DataFrame(columns=[month] + [c + s for c in columns for s in ("_n", "_n1")])
+    moved = before[[month, *columns]].assign(**{month: [add_months(m, 12) for m in _months(before, month)]})
+    paired = now[[month, *columns]].assign(**{month: _months(now, month)})
+    paired = paired.merge(moved, on=month, suffixes=("_n", "_n1"))
+    return paired.dropna(subset=[c + s for c in columns for s in ("_n", "_n1")])
+
+
+def like_for_like(now: pd.DataFrame, before: pd.DataFrame, column: str, month: str, months: int) -> LikeForLike:
+    """The sum of ``column`` over the period and, on the months published both years, against a year before."""
+    paired = same_months(now, before, [column], month)
+    if paired.empty:
+        return LikeForLike(total(now[column]) if not now.empty else None, None, None, 0, months)
+    return LikeForLike(
+        total(now[column]),
+        float(paired[column + "_n"].sum()),
+        float(paired[column + "_n1"].sum()),
+        len(paired),
+        months,
+    )
+
+
 def tile(
     column,
     label: str,
-    value: float | None,
-    previous: float | None,
+    figure: LikeForLike,
     formatter,
     trend: list | None = None,
     inverse: bool = False,
+    value: float | None = None,
 ) -> None:
-    """A KPI with its change against the previous period and a small trend."""
-    delta = None
-    if value is not None and previous not in (None, 0):
-        delta = fmt.percent((value - previous) / abs(previous))
+    """A KPI over the period's complete months (``value`` overrides the figure's own), its change
+    against the same months a year before (N-1), and a small trend."""
+    change = figure.change
+    delta = None if change is None else f"{fmt.percent(change)} vs N-1"
+    if change is None:
+        help_text = "Pas de comparaison : aucun mois publié les deux années."
+    else:
+        help_text = f"Variation sur {figure.months} mois publiés les deux années : {formatter(figure.now)} contre {formatter(figure.before)} un an avant (N-1)."
+        if figure.months < figure.of:
+            help_text += f" {figure.of - figure.months} mois de la période sont laissés hors de la comparaison (secret ou non publié)."
     column.metric(
         label,
-        formatter(value),
+        formatter(figure.value if value is None else value),
         delta=delta,
         delta_color="inverse" if inverse else "normal",
+        help=help_text,
         chart_data=[v for v in (trend or []) if v is not None and not pd.isna(v)] or None,
         chart_type="area",
         border=True,

@@ -3,8 +3,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboards.lib import formatting as fmt
-from dashboards.lib.filters import Filters, add_months, period_for
-from dashboards.lib.page import paired_rate, secret_cells, sums, with_notes
+from dashboards.lib.filters import Filters, add_months, comparison, period_for
+from dashboards.lib.page import like_for_like, paired_rate, secret_cells, sums, with_notes
 
 NB = "\u00a0"
 
@@ -69,7 +69,35 @@ def test_period_presets_are_whole_months_relative_to_the_data():
     assert period_for("Personnalisée", ref, date(2026, 5, 20), date(2026, 3, 2)) == (date(2026, 3, 1), date(2026, 5, 1))
 
 
-def test_previous_period_has_the_same_length():
-    f = Filters("12 derniers mois", date(2025, 12, 1), date(2026, 11, 1))
-    assert f.months == 12 and f.previous() == (date(2024, 12, 1), date(2025, 11, 1))
+def test_comparisons_take_complete_months_against_the_same_months_a_year_before():
+    day = date(2026, 12, 3)
+    twelve = comparison(Filters("12 derniers mois", *period_for("12 derniers mois", day)), day)
+    assert (twelve.start, twelve.end, twelve.running, twelve.day) == (
+        date(2026, 1, 1),
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+        3,
+    )
+    assert twelve.before == (date(2025, 1, 1), date(2025, 11, 1))
+    assert twelve.describe() == "janv. 2026 – nov. 2026 (11 mois complets) comparé aux mêmes mois un an avant"
+    last_year = comparison(Filters("Année précédente", *period_for("Année précédente", day)), day)
+    assert (last_year.start, last_year.end, last_year.running) == (date(2025, 1, 1), date(2025, 12, 1), None)
+    running = comparison(Filters("Mois en cours", *period_for("Mois en cours", day)), day)
+    assert (running.start, running.end, running.running) == (None, None, date(2026, 12, 1))
+    assert running.describe() == "aucun mois complet dans la période"
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+
+
+def test_like_for_like_compares_only_the_months_published_both_years():
+    now = pd.DataFrame(
+        {"month": [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)], "n_orders": [10.0, None, 30.0]}
+    )
+    before = pd.DataFrame(
+        {"month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]), "n_orders": [8.0, 9.0, None]}
+    )
+    figure = like_for_like(now, before, "n_orders", "month", 3)
+    # The period's value adds its published months; the change pairs January only.
+    assert (figure.value, figure.now, figure.before, figure.months, figure.of) == (40.0, 10.0, 8.0, 1, 3)
+    assert figure.change == 0.25
+    nothing = like_for_like(now, before.iloc[0:0], "n_orders", "month", 3)
+    assert nothing.change is None and nothing.value == 40.0

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
-from dashboards.lib.filters import period_for
+from dashboards.lib.filters import add_months, period_for
 from orchestration.project import DASHBOARDS_DIR
 from tests.conftest import table_rows
 
@@ -118,40 +118,90 @@ def table_with(at, column):
     return next(t.value for t in at.dataframe if column in t.value.columns)
 
 
-def test_overview_tiles_equal_the_published_figures_and_follow_the_filters(app, dashboard_env):
+def orders_like_for_like(path, start, end, figure, dep="Tous"):
+    """``figure`` of mart_orders_monthly summed over the months start..end where it is published
+    both that year and the year before: (this year, the year before)."""
+    return table_rows(
+        path,
+        f"""
+        select sum(n.{figure}), sum(b.{figure})
+        from mart_orders_monthly n join mart_orders_monthly b
+          on b.order_month = n.order_month - interval 1 year and b.departement = n.departement
+         and b.product_category = n.product_category and b.acquisition_channel = n.acquisition_channel
+        where n.order_month between ? and ? and n.departement = ? and n.product_category = 'Tous'
+          and n.acquisition_channel = 'Tous' and n.{figure} is not null and b.{figure} is not null""",
+        [start, end, dep],
+    )[0]
+
+
+def delta(at, label):
+    return next(m.delta for m in at.metric if m.label == label)
+
+
+def test_overview_compares_complete_months_with_the_same_months_a_year_before(app, dashboard_env):
     published = dashboard_env["published"]
-    period = last_twelve_months(published)
+    start, running = last_twelve_months(published)
+    end = add_months(running, -1)
     at = app("direction")
-    n, revenue = orders_total(published, *period)
+    assert not at.exception, [e.message for e in at.exception] + [e.stack_trace for e in at.exception]
+    # The tiles add up the complete months; the running month is shown apart, never compared.
+    n, revenue = orders_total(published, start, end)
     assert n is not None and n > 0
     assert metric(at, "Commandes") == fmt.number(n)
     assert metric(at, "Chiffre d'affaires HT") == fmt.euros(revenue)
+    # Like for like: the months published both years, against the same months a year before.
+    n_now, n_before = orders_like_for_like(published, start, end, "n_orders")
+    revenue_now, revenue_before = orders_like_for_like(published, start, end, "revenue_excl_tax_eur")
+    assert n_before and revenue_before
+    assert delta(at, "Commandes") == f"{fmt.percent(n_now / n_before - 1)} vs N-1"
+    assert delta(at, "Chiffre d'affaires HT") == f"{fmt.percent(revenue_now / revenue_before - 1)} vs N-1"
     ((new_clients,),) = table_rows(
         published,
         "select sum(n_new_clients) from mart_clients_monthly where month between ? and ? and departement = 'Tous'",
-        list(period),
+        [start, end],
     )
     assert metric(at, "Nouveaux clients") == fmt.number(new_clients)
-    # Conversion: signed quotes over prospects, on the cohorts where both are published.
+    # Conversion: signed quotes over prospects, on the complete cohorts where both are published.
     ((signed, prospects),) = table_rows(
         published,
         """
         select sum(n_devis_signe), sum(n_prospects) from mart_funnel_cohorts
         where cohort_month between ? and ? and acquisition_channel = 'Tous'
           and n_devis_signe is not null and n_prospects is not null""",
-        list(period),
+        [start, end],
     )
     assert prospects
     assert metric(at, "Taux de conversion (devis signé / prospects)") == fmt.percent(signed / prospects)
+    ((running_orders,),) = table_rows(
+        published,
+        "select n_orders from mart_orders_monthly where order_month = ? and departement = 'Tous' "
+        "and product_category = 'Tous' and acquisition_channel = 'Tous'",
+        [running],
+    )
+    assert metric(at, "Commandes du mois en cours") == fmt.number(running_orders)
+    assert not delta(at, "Commandes du mois en cours")
+    shown = texts(at) + "\n".join(h.value for h in at.subheader)
+    assert f"Mois en cours : {fmt.month_long(running)} (provisoire)" in shown
+    assert "11 mois complets) comparé aux mêmes mois un an avant" in shown
+
     at.sidebar.selectbox(key="filter_periode").select("Année précédente").run()
     last_year = period_for("Année précédente", data_day(published))
     n, _ = orders_total(published, *last_year)
     assert metric(at, "Commandes") == fmt.number(n)
     assert at.query_params["periode"] == "Année précédente"
+    assert "Commandes du mois en cours" not in [m.label for m in at.metric]
     at.sidebar.selectbox(key="filter_dep").select("91").run()
     n91, _ = orders_total(published, *last_year, "91")
     assert metric(at, "Commandes") == fmt.number(n91)
+    n_now, n_before = orders_like_for_like(published, *last_year, "n_orders", "91")
+    # No change is shown against nothing (no month published both years, or none counted then).
+    assert delta(at, "Commandes") == (f"{fmt.percent(n_now / n_before - 1)} vs N-1" if n_before else "")
     assert at.query_params["dep"] == "91"
+
+    at.sidebar.selectbox(key="filter_periode").select("Mois en cours").run()
+    assert not at.exception
+    assert "aucun mois complet" in " ".join(i.value for i in at.info)
+    assert metric(at, "Commandes du mois en cours") == fmt.number(running_orders)
 
 
 def test_filters_come_from_the_url(app, dashboard_env, monkeypatch):
