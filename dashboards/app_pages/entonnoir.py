@@ -8,6 +8,7 @@ from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
 from dashboards.lib.page import (
     context,
+    final_rows,
     flag,
     paired_rate,
     provisional_note,
@@ -27,6 +28,8 @@ st.caption(
 )
 
 cohorts = queries.funnel_cohorts(ctx.stamp, f.start, f.end, f.channel)
+# Rates over closed cohorts only: a provisional cohort's rounded totals make no rate.
+closed = final_rows(cohorts, "mart_funnel_cohorts", "cohort_month")
 counts = list(queries.STAGE_FIGURES.values())
 # Each stage: its published cells added up; its rate, over the cohorts where both the stage and
 # the prospects are published (a rate never mixes a stage and a base of different cohorts).
@@ -34,7 +37,7 @@ stages = pd.DataFrame(
     {
         "stage": list(queries.STAGE_FIGURES),
         "n_persons": [total(cohorts[c]) for c in counts],
-        "Taux": [paired_rate(cohorts, c, "n_prospects") for c in counts],
+        "Taux": [paired_rate(closed, c, "n_prospects") for c in counts],
     }
 )
 if stages.n_persons.notna().any():

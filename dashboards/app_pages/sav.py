@@ -4,7 +4,16 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, paired_rate, provisional_note, secret_note, total, year_before
+from dashboards.lib.page import (
+    context,
+    final_rows,
+    monthly_table,
+    paired_rate,
+    provisional_note,
+    secret_note,
+    total,
+    year_before,
+)
 
 ctx = context()
 f = ctx.filters
@@ -51,18 +60,25 @@ st.caption(
 
 st.header("Satisfaction")
 survey = queries.satisfaction(ctx.stamp, f.start, f.end)
-# The NPS of the period over the months whose promoters, detractors and answers are all published.
-answered = survey.dropna(subset=["n_promoters", "n_detractors", "n_answers"])
+# The NPS of the period over the closed months whose promoters, detractors and answers are all
+# published, and so the response rate: a provisional month's rounded totals make no rate.
+closed = final_rows(survey, "mart_satisfaction_monthly")
+answered = closed.dropna(subset=["n_promoters", "n_detractors", "n_answers"])
 answers = float(answered.n_answers.sum())
 cols = st.columns(3)
 cols[0].metric(
     "NPS de la période",
     fmt.score(100.0 * float(answered.n_promoters.sum() - answered.n_detractors.sum()) / answers)
     if answers
-    else fmt.SECRET,
+    else (fmt.NOT_PUBLISHED if closed.empty and not survey.empty else fmt.SECRET),
 )
 cols[1].metric("Réponses", fmt.number(total(survey.n_answers)))
-cols[2].metric("Taux de réponse", fmt.percent(paired_rate(survey, "n_surveys_answered_of_sent", "n_surveys_sent")))
+cols[2].metric(
+    "Taux de réponse",
+    fmt.NOT_PUBLISHED
+    if closed.empty and not survey.empty
+    else fmt.percent(paired_rate(closed, "n_surveys_answered_of_sent", "n_surveys_sent")),
+)
 st.altair_chart(
     charts.monthly_bars(
         survey, "nps", "NPS par mois", previous=year_before(queries.satisfaction, ctx.stamp, f.start, f.end)

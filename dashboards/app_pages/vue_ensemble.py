@@ -8,6 +8,7 @@ from dashboards.lib import queries
 from dashboards.lib.page import (
     LikeForLike,
     context,
+    final_rows,
     like_for_like,
     orders_dimensions,
     same_months,
@@ -75,9 +76,10 @@ else:
     orders_before = queries.orders_monthly(ctx.stamp, b_start, b_end, departement, category, channel)
     clients = queries.clients_monthly(ctx.stamp, start, end, f.departement)
     clients_before = queries.clients_monthly(ctx.stamp, b_start, b_end, f.departement)
-    funnel = queries.funnel_cohorts(ctx.stamp, start, end, f.channel)
+    # Rates over closed periods only: a provisional period's rounded totals make no rate.
+    funnel = final_rows(queries.funnel_cohorts(ctx.stamp, start, end, f.channel), "mart_funnel_cohorts", "cohort_month")
     funnel_before = queries.funnel_cohorts(ctx.stamp, b_start, b_end, f.channel)
-    nps = queries.satisfaction(ctx.stamp, start, end)
+    nps = final_rows(queries.satisfaction(ctx.stamp, start, end), "mart_satisfaction_monthly")
     nps_before = queries.satisfaction(ctx.stamp, b_start, b_end)
     unpaid = queries.unpaid(ctx.stamp, start, end, f.departement)
     unpaid_before = queries.unpaid(ctx.stamp, b_start, b_end, f.departement)
@@ -135,7 +137,7 @@ else:
         "Chaque variation compare les mêmes mois complets, publiés les deux années (le détail au survol du « ? »). "
         "Commandes et CA : mois de commande, hors commandes annulées ; sommes des cellules publiées. "
         "Nouveaux clients : première commande non annulée dans le mois. Conversion : cohortes de premier contact "
-        "dont prospects et devis signés sont publiés. NPS : mois dont promoteurs, détracteurs et réponses sont "
+        "closes dont prospects et devis signés sont publiés. NPS : mois clos dont promoteurs, détracteurs et réponses sont "
         "publiés. Impayés : dernier mois publié, contre le même mois un an avant. Un mois clos depuis peu "
         "(provisoire) n'est publié qu'en total arrondi : avec un filtre, il sort de la comparaison."
     )

@@ -96,6 +96,16 @@ def provisional(mart: str) -> pd.DataFrame:
     return provisional_periods(context().stamp, mart)
 
 
+def final_rows(df: pd.DataFrame, mart: str, month: str = "month") -> pd.DataFrame:
+    """The rows of ``df`` whose period has closed: a provisional period publishes rounded totals,
+    which make no rate (two counts rounded to 0 would give an NPS of 0, say)."""
+    periods = provisional(mart)
+    if periods.empty or df.empty:
+        return df
+    still_open = set(_months(periods, "period"))
+    return df[[m not in still_open for m in _months(df, month)]]
+
+
 def provisional_note(mart: str, what: str = "ventilations") -> None:
     """Which periods shown are provisional, what they publish, and when they become final."""
     periods = provisional(mart)

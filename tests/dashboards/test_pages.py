@@ -134,6 +134,12 @@ def orders_like_for_like(path, start, end, figure, dep="Tous"):
     )[0]
 
 
+# The cohorts with ``final``: closed (a provisional cohort's rounded totals make no rate).
+FINAL_COHORTS = """
+    select c.*, coalesce(p.status <> 'provisoire', true) as final from mart_funnel_cohorts c
+    left join publication_periods p on p.mart = 'mart_funnel_cohorts' and p.period = c.cohort_month"""
+
+
 def delta(at, label):
     return next(m.delta for m in at.metric if m.label == label)
 
@@ -164,10 +170,10 @@ def test_overview_compares_complete_months_with_the_same_months_a_year_before(ap
     # Conversion: signed quotes over prospects, on the complete cohorts where both are published.
     ((signed, prospects),) = table_rows(
         published,
-        """
-        select sum(n_devis_signe), sum(n_prospects) from mart_funnel_cohorts
+        f"""
+        select sum(n_devis_signe), sum(n_prospects) from ({FINAL_COHORTS})
         where cohort_month between ? and ? and acquisition_channel = 'Tous'
-          and n_devis_signe is not null and n_prospects is not null""",
+          and n_devis_signe is not null and n_prospects is not null and final""",
         [start, end],
     )
     assert prospects
@@ -372,6 +378,28 @@ def test_clients_read_provisional_months_as_such_and_add_up_the_published_new_cl
     assert (f"{left_out} mois en secret statistique" in texts(at)) == (left_out > 0)
 
 
+def test_no_rate_is_made_of_a_provisional_months_rounded_totals(app, dashboard_env):
+    published = dashboard_env["published"]
+    _, running = last_twelve_months(published)
+    ((answers, promoters, detractors, status),) = table_rows(
+        published,
+        """
+        select n_answers, n_promoters, n_detractors, p.status from mart_satisfaction_monthly s
+        join publication_periods p on p.mart = 'mart_satisfaction_monthly' and p.period = s.month
+        where s.month = ?""",
+        [running],
+    )
+    # The running month publishes rounded totals (which would make an NPS, 0 when its promoters
+    # and detractors round to 0): the page makes none of them.
+    assert status == "provisoire" and answers is not None and promoters is not None and detractors is not None
+    at = app("direction")
+    at.switch_page("app_pages/sav.py").run()
+    at.sidebar.selectbox(key="filter_periode").select("Mois en cours").run()
+    assert not at.exception
+    assert metric(at, "NPS de la période") == fmt.NOT_PUBLISHED
+    assert metric(at, "Taux de réponse") == fmt.NOT_PUBLISHED
+
+
 def test_income_categories_are_quarterly_with_their_own_threshold(app, dashboard_env):
     published = dashboard_env["published"]
     start, end = last_twelve_months(published)
@@ -423,9 +451,9 @@ def test_cohort_funnel_adds_up_published_cells_and_pairs_its_rates(app, dashboar
             published,
             f"""
             select sum({column}),
-                   sum({column}) filter (where n_prospects is not null),
-                   sum(n_prospects) filter (where {column} is not null)
-            from mart_funnel_cohorts where cohort_month between ? and ? and acquisition_channel = 'Tous'""",
+                   sum({column}) filter (where n_prospects is not null and final),
+                   sum(n_prospects) filter (where {column} is not null and final)
+            from ({FINAL_COHORTS}) where cohort_month between ? and ? and acquisition_channel = 'Tous'""",
             period,
         )
         row = table[table["Étape"] == fmt.STAGES[stage]]
