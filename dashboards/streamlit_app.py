@@ -55,6 +55,11 @@ if not st.session_state.get("authentication_status"):
     st.stop()
 
 role = role_of(config, st.session_state.get("username"))
+if role is None:
+    # A session whose account was removed since (its cookie still valid): no page.
+    st.error("Ce compte n'existe plus. Reconnectez-vous avec un compte valide.")
+    authenticator.logout("Se déconnecter", location="main")
+    st.stop()
 pages = [
     st.Page(str(PAGES_DIR / file), title=title, icon=icon, default=(i == 0))
     for i, (file, title, icon, roles) in enumerate(PAGES)

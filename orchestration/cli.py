@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.cli_users import users
 from orchestration.lib.settings import ConfigurationError, Settings
 from orchestration.project import DASHBOARDS_DIR, DATA_DIR, dbt_project_dir
 
@@ -41,6 +42,9 @@ def _progress(message: str) -> None:
 def main() -> None:
     """M'green statistics warehouse: generate a CRM, run the nightly job, serve the dashboards."""
     atexit.register(_leave_objects_to_the_os)
+
+
+main.add_command(users)
 
 
 def _leave_objects_to_the_os() -> None:

@@ -5,6 +5,7 @@ Screenshots of every page are saved under artifacts/screenshots for review.
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,13 @@ HEADINGS = {"Entonnoir": "Entonnoir d'acquisition"}
 
 
 @pytest.fixture(scope="module")
-def server(published_place, tmp_path_factory):
-    auth = tmp_path_factory.mktemp("auth") / "auth.yaml"
+def auth_file(tmp_path_factory):
+    return tmp_path_factory.mktemp("auth") / "auth.yaml"
+
+
+@pytest.fixture(scope="module")
+def server(published_place, auth_file):
+    auth = auth_file
     write_demo_auth_file(auth)
     port = free_port()
     env = {
@@ -54,6 +60,17 @@ def server(published_place, tmp_path_factory):
     proc.wait(timeout=20)
 
 
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
 def test_log_in_and_visit_every_page(server):
     chromium = require_binary("/usr/bin/chromium", "the real-browser test drives Debian's Chromium")
     from playwright.sync_api import expect, sync_playwright
@@ -61,18 +78,7 @@ def test_log_in_and_visit_every_page(server):
     shots = Path(os.environ.get("MGREEN_ARTIFACTS_DIR", REPO_ROOT / "artifacts")) / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
         page.goto(server)
         page.get_by_label("Identifiant").fill("direction")
@@ -95,3 +101,47 @@ def test_log_in_and_visit_every_page(server):
             )
         browser.close()
     assert len(list(shots.glob("*.png"))) >= len(TITLES)
+
+
+def mgreen_users(auth: Path, *args: str, typed: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "mgreen"), "users", *args],
+        input=typed,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MGREEN_DASHBOARD_AUTH_FILE": str(auth)},
+        timeout=60,
+    )
+
+
+def test_an_account_from_mgreen_users_logs_in_changes_password_and_is_removed(server, auth_file):
+    chromium = require_binary("/usr/bin/chromium", "the real-browser test drives Debian's Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    first, second = "premier-mot-de-passe", "second-mot-de-passe"
+    added = mgreen_users(auth_file, "add", "lea", "--role", "dpo", "--first-name", "Léa", typed=f"{first}\n{first}\n")
+    assert added.returncode == 0, added.stderr
+    assert first not in added.stdout + added.stderr
+
+    def log_in(password: str):
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+            page = browser.new_page(locale="fr-FR")
+            page.goto(server)
+            page.get_by_label("Identifiant").fill("lea")
+            page.get_by_label("Mot de passe").fill(password)
+            page.get_by_role("button", name="Se connecter").click()
+            try:
+                expect(
+                    page.get_by_text("Données au").or_(page.get_by_text("Identifiant ou mot de passe incorrect."))
+                ).to_be_visible(timeout=30_000)
+                return page.get_by_text("rôle dpo").count() > 0
+            finally:
+                browser.close()
+
+    assert log_in(first)
+    assert mgreen_users(auth_file, "passwd", "lea", typed=f"{second}\n{second}\n").returncode == 0
+    assert not log_in(first)
+    assert log_in(second)
+    assert mgreen_users(auth_file, "remove", "lea").returncode == 0
+    assert not log_in(second)
