@@ -25,31 +25,44 @@ st.subheader("Contrôles de confidentialité par exécution")
 show_table(
     runs.assign(
         Date=runs.checked_at.map(fmt.day_time),
-        Cible=runs.target.map({"warehouse": "Entrepôt (marts)", "published file": "Fichier publié"}),
+        Cible=runs.target.map(lambda t: fmt.label(fmt.GUARD_TARGETS, t)),
     )[["Date", "Cible", "tables", "checks", "failed", "excepted"]].rename(
         columns={"tables": "Tables", "checks": "Règles vérifiées", "failed": "Échecs", "excepted": "Exceptions"}
     ),
     "controles_par_execution",
 )
+audit = queries.audit_summary(ctx.stamp)
+if not audit.empty:
+    row = audit.iloc[0]
+    st.caption(
+        f"Audit de l'attaquant (publication en cours) : {int(row.figures)} chiffres de {int(row.tables)} tableaux "
+        "vérifiés par programmation linéaire ; "
+        + (
+            "aucune cellule secrète n'est recalculable plus précisément que sa protection."
+            if int(row.pinned) == 0
+            else f"{int(row.pinned)} cellules secrètes recalculables : la publication a été refusée."
+        )
+    )
 st.subheader("Échecs et exceptions")
 details = queries.guard_failures_and_exceptions(ctx.stamp)
 if details.empty:
     st.success("Aucun échec ni exception enregistrés.")
 else:
     show_table(
-        details.rename(
-            columns={
-                "checked_at": "Date",
-                "target": "Cible",
-                "table_name": "Table",
-                "column_name": "Colonne",
-                "rule": "Règle",
-                "passed": "Réussi",
-                "failing": "Valeurs en cause",
-                "excepted": "Exception (motif)",
-            }
+        details.assign(
+            Date=details.checked_at.map(fmt.day_time),
+            Cible=details.target.map(lambda t: fmt.label(fmt.GUARD_TARGETS, t)),
+            Tableau=details.table_name.map(lambda t: fmt.label(fmt.TABLES, t)),
+            Règle=details.rule.map(lambda r: fmt.label(fmt.GUARD_RULES, r)),
+            Résultat=[
+                "exception" if isinstance(e, str) else ("réussi" if ok else "échec")
+                for ok, e in zip(details.passed, details.excepted)
+            ],
+        )[["Date", "Cible", "Tableau", "column_name", "Règle", "Résultat", "failing", "excepted"]].rename(
+            columns={"column_name": "Colonne", "failing": "Valeurs en cause", "excepted": "Motif de l'exception"}
         ),
         "echecs_et_exceptions",
+        {"Valeurs en cause": fmt.number},
     )
 
 st.subheader("Effacements et purges de conservation")

@@ -242,4 +242,50 @@ MARTS = {
     "mart_satisfaction_monthly": "Satisfaction",
     "mart_compliance_monthly": "Effacements et purges",
 }
+# Every table of the published file, for the DPO: the marts and the publication's own tables.
+TABLES = {
+    **MARTS,
+    "publication": "Publication",
+    "publication_history": "Historique des publications",
+    "publication_periods": "Statut des périodes",
+    "publication_revisions": "Révisions",
+    "guard_results": "Résultats des contrôles",
+    "disclosure_rules": "Règles de secret",
+}
+# The privacy guard's rules (guard_results.rule), for the DPO.
+GUARD_RULES = {
+    "key_column": "Colonne de clé ou d'identifiant",
+    "name_column": "Colonne de nom",
+    "email_column": "Colonne d'e-mail",
+    "phone_column": "Colonne de téléphone",
+    "address_column": "Colonne d'adresse",
+    "bank_column": "Colonne bancaire (IBAN)",
+    "tax_column": "Colonne fiscale (avis d'imposition, revenus)",
+    "ip_column": "Colonne d'adresse IP",
+    "free_text_column": "Colonne de texte libre",
+    "email_values": "Valeur ressemblant à un e-mail",
+    "phone_values": "Valeur ressemblant à un téléphone",
+    "iban_values": "Valeur ressemblant à un IBAN",
+    "ipv4_values": "Valeur ressemblant à une adresse IPv4",
+    "ipv6_values": "Valeur ressemblant à une adresse IPv6",
+    "street_address_values": "Valeur ressemblant à une adresse postale",
+    "tax_number_values": "Valeur ressemblant à un numéro fiscal",
+    "hex_digest_values": "Valeur ressemblant à un pseudonyme (empreinte)",
+    "raw_identifier_values": "Identifiant du CRM publié tel quel",
+    "grain_all_distinct_text_column": "Texte tout distinct (un identifiant)",
+    "grain_rows_per_person": "Une ligne par personne",
+    "grain_time_of_day": "Heure d'un événement",
+    "grain_disclosure_spec": "Règles de secret déclarées pour le tableau",
+    "grain_figure_declared": "Chiffre déclaré avec sa base",
+    "count_below_k": "Effectif de 1 à k - 1 publié",
+    "base_below_k": "Chiffre reposant sur moins de k personnes",
+    "value_in_secret_cell": "Valeur dans une cellule secrète",
+    "ratio_of_secret_figure": "Taux calculé sur un chiffre secret",
+    "published_value_matches": "Chiffre publié égal à celui calculé",
+    "audit_interval": "Audit : cellule secrète recalculable par un attaquant",
+    "provisional_headline_only": "Mois provisoire : total seulement",
+    "provisional_rounded": "Mois provisoire : chiffres arrondis",
+}
+GUARD_TARGETS = {"warehouse": "Entrepôt (marts)", "published file": "Fichier publié"}
+
 REVISION_OUTCOMES = {"recomputed": "recalculée", "not computable": "non recalculable (données purgées)"}

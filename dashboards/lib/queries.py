@@ -345,6 +345,21 @@ def guard_failures_and_exceptions(stamp: Stamp) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def audit_summary(stamp: Stamp) -> pd.DataFrame:
+    """The attacker's audit in the checks of the run that published the file: figures and tables
+    audited, cells it pinned."""
+    return read(
+        stamp,
+        """
+        select count(*) as figures, count(distinct table_name) as tables, coalesce(sum(failing), 0) as pinned
+        from guard_results
+        where rule = 'audit_interval' and run_id = (select run_id from publication)
+        having count(*) > 0
+    """,
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def compliance_monthly(stamp: Stamp) -> pd.DataFrame:
     """What the privacy processes removed each month: persons erased ('effacement') and rows
     each retention rule removed; a count from 1 to k - 1 is secret."""

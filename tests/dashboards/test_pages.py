@@ -492,6 +492,45 @@ def test_web_funnel_tables_speak_french(app, dashboard_env):
     assert "moins de 5 sessions" in texts(at)
 
 
+def test_the_compliance_page_speaks_french_to_the_dpo(app, dashboard_env, monkeypatch, tmp_path):
+    # A run whose guard found an exception and a failure (a published file holds none: it
+    # would not have been published), so that the page's table of them has rows.
+    published = tmp_path / "marts.duckdb"
+    shutil.copyfile(dashboard_env["published"], published)
+    conn = duckdb.connect(str(published))
+    reason = "Identifie l'exécution qui a publié le fichier, pas une personne."
+    conn.execute(
+        "insert into guard_results values ('r1', now(), 'published file', 'publication', 'key_column', 'run_id', "
+        "true, 0, ?), ('r1', now(), 'warehouse', 'mart_orders_monthly', 'count_below_k', 'n_orders', false, 2, null)",
+        [reason],
+    )
+    rules = {r for (r,) in conn.execute("select distinct rule from guard_results").fetchall()}
+    ((figures, pinned),) = conn.execute(
+        "select count(*), sum(failing) from guard_results where rule = 'audit_interval' "
+        "and run_id = (select run_id from publication)"
+    ).fetchall()
+    conn.close()
+    # Every rule the guard ran has its French label (an unknown one would show its identifier).
+    assert rules <= set(fmt.GUARD_RULES), rules - set(fmt.GUARD_RULES)
+    monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(published))
+    at = app("dpo")
+    at.switch_page("app_pages/conformite.py").run()
+    assert not at.exception
+    identifiers = set(fmt.GUARD_RULES) | set(fmt.GUARD_TARGETS) | set(fmt.TABLES) | {"True", "False"}
+    for table in at.dataframe:
+        shown = {str(v) for v in table.value.to_numpy().ravel()} | {str(c) for c in table.value.columns}
+        assert not shown & identifiers, shown & identifiers
+    found = table_with(at, "Motif de l'exception")
+    assert set(zip(found["Cible"], found["Tableau"], found["Règle"], found["Résultat"])) == {
+        ("Fichier publié", "Publication", fmt.GUARD_RULES["key_column"], "exception"),
+        ("Entrepôt (marts)", "Commandes", fmt.GUARD_RULES["count_below_k"], "échec"),
+    }
+    assert reason in set(found["Motif de l'exception"])
+    assert figures > 0 and pinned == 0
+    assert f"Audit de l'attaquant (publication en cours) : {figures} chiffres" in texts(at)
+    assert "aucune cellule secrète n'est recalculable" in texts(at)
+
+
 def test_conformity_page_shows_k_and_the_guard_runs(app):
     at = app("dpo")
     at.switch_page("app_pages/conformite.py").run()
