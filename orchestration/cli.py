@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.cli_report import report
 from orchestration.cli_users import users
 from orchestration.lib.settings import ConfigurationError, Settings
 from orchestration.project import DASHBOARDS_DIR, DATA_DIR, dbt_project_dir
@@ -45,6 +46,7 @@ def main() -> None:
 
 
 main.add_command(users)
+main.add_command(report)
 
 
 def _leave_objects_to_the_os() -> None:

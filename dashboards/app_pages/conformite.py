@@ -5,7 +5,8 @@ import streamlit as st
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib import queries
-from dashboards.lib.page import context, income_k, secret_note, show_table, total
+from dashboards.lib.compare import total
+from dashboards.lib.page import context, income_k, secret_note, show_table
 
 ctx = context()
 info = ctx.publication

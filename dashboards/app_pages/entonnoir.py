@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
+from dashboards.lib.compare import total
 from dashboards.lib.page import (
     context,
     final_rows,
@@ -15,7 +16,6 @@ from dashboards.lib.page import (
     secret_note,
     show_table,
     sums,
-    total,
     year_before,
 )
 

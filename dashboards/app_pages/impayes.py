@@ -4,7 +4,8 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
-from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, total, year_before
+from dashboards.lib.compare import total
+from dashboards.lib.page import context, monthly_table, provisional_note, secret_note, year_before
 
 ctx = context()
 f = ctx.filters

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
+from dashboards.lib.compare import total
 from dashboards.lib.page import (
     context,
     final_rows,
@@ -11,7 +12,6 @@ from dashboards.lib.page import (
     paired_rate,
     provisional_note,
     secret_note,
-    total,
     year_before,
 )
 

@@ -5,17 +5,8 @@ import streamlit as st
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib import queries
-from dashboards.lib.page import (
-    LikeForLike,
-    context,
-    final_rows,
-    like_for_like,
-    orders_dimensions,
-    same_months,
-    secret_note,
-    tile,
-    total,
-)
+from dashboards.lib.compare import LikeForLike, like_for_like, same_months, total
+from dashboards.lib.page import context, final_rows, orders_dimensions, secret_note, tile
 
 ctx = context()
 f = ctx.filters

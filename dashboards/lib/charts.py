@@ -77,7 +77,7 @@ def monthly_bars(
         return bars
     line = (
         alt.Chart(before.assign(Série="N-1"))
-        .mark_line(point=True, strokeDash=[4, 3], invalid=None)
+        .mark_line(point=True, strokeDash=[4, 3], invalid="break-paths-show-domains")
         .encode(
             x=_month_x(order),
             y=alt.Y(f"{value}:Q"),
@@ -101,10 +101,10 @@ def monthly_lines(
     data = _with_month_labels(df[[month, series, value]].copy(), month)
     data[month] = pd.to_datetime(data[month])
     data["Série"] = data[series].map(lambda c: labels.get(c, c))
-    # A secret month stays in the data as NULL: the line breaks there (invalid=None).
+    # A secret month stays in the data as NULL: the line breaks there, never drawn as a zero.
     return (
         alt.Chart(data, title=title)
-        .mark_line(point=True, invalid=None)
+        .mark_line(point=True, invalid="break-paths-show-domains")
         .encode(
             x=_month_x(_month_order(data, month=month)),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),

@@ -13,18 +13,10 @@ from datetime import date
 import streamlit as st
 
 from dashboards.lib import formatting as fmt
+from dashboards.lib.compare import add_months, months_between
 
 PRESETS = ("Mois en cours", "12 derniers mois", "Année en cours", "Année précédente", "Personnalisée")
 DEFAULT_PRESET = "12 derniers mois"
-
-
-def add_months(d: date, months: int) -> date:
-    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
-    return date(year, month + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib import formatting as fmt
-from dashboards.lib.filters import Comparison, Filters, add_months, comparison
+from dashboards.lib.compare import LikeForLike, months_of
+from dashboards.lib.filters import Comparison, Filters, comparison
 from dashboards.lib.queries import Stamp
 
 
@@ -102,8 +103,8 @@ def final_rows(df: pd.DataFrame, mart: str, month: str = "month") -> pd.DataFram
     periods = provisional(mart)
     if periods.empty or df.empty:
         return df
-    still_open = set(_months(periods, "period"))
-    return df[[m not in still_open for m in _months(df, month)]]
+    still_open = set(months_of(periods, "period"))
+    return df[[m not in still_open for m in months_of(df, month)]]
 
 
 def provisional_note(mart: str, what: str = "ventilations") -> None:
@@ -156,13 +157,6 @@ def monthly_table(
         {label: formatter for label, formatter in columns.values()},
         {labels[c]: note for c, note in (notes or {}).items() if c in labels},
     )
-
-
-def total(series: pd.Series) -> float | None:
-    """Sum of the published cells (a secret cell is NULL, so it adds nothing); None when every
-    cell is secret, or there is none. ``secret_note`` says how many cells a total leaves out."""
-    values = series.dropna()
-    return None if values.empty else float(values.sum())
 
 
 def sums(df: pd.DataFrame, by: str, figures: list[str], secret: str | None = "Cellules en secret") -> pd.DataFrame:
@@ -228,54 +222,6 @@ def orders_dimensions(filters: Filters) -> tuple[str, str, str]:
     )
     values = {name: (code if name == kept else "Tous") for name, (code, _) in chosen.items()}
     return values["département"], values["catégorie"], values["canal"]
-
-
-@dataclass(frozen=True)
-class LikeForLike:
-    """A figure over a period's complete months and the same months a year before, on the
-    months published both years only (a secret or unpublished month on either side leaves
-    the comparison, not a gap that reads as a fall)."""
-
-    value: float | None  # over every published month of the period
-    now: float | None  # over the months published both years
-    before: float | None
-    months: int  # months compared
-    of: int  # months in the period
-
-    @property
-    def change(self) -> float | None:
-        if self.now is None or self.before in (None, 0):
-            return None
-        return (self.now - self.before) / abs(self.before)
-
-
-def _months(df: pd.DataFrame, month: str) -> list[date]:
-    return [t.date() for t in pd.to_datetime(df[month])]
-
-
-def same_months(now: pd.DataFrame, before: pd.DataFrame, columns: list[str], month: str) -> pd.DataFrame:
-    """Rows of ``now`` and ``before`` (a year earlier) side by side by month, suffixes ``_n`` and
-    ``_n1``, only the months where every one of ``columns`` is published both years."""
-    if now.empty or before.empty:
-        return pd.DataFrame(columns=[month] + [c + s for c in columns for s in ("_n", "_n1")])
-    moved = before[[month, *columns]].assign(**{month: [add_months(m, 12) for m in _months(before, month)]})
-    paired = now[[month, *columns]].assign(**{month: _months(now, month)})
-    paired = paired.merge(moved, on=month, suffixes=("_n", "_n1"))
-    return paired.dropna(subset=[c + s for c in columns for s in ("_n", "_n1")])
-
-
-def like_for_like(now: pd.DataFrame, before: pd.DataFrame, column: str, month: str, months: int) -> LikeForLike:
-    """The sum of ``column`` over the period and, on the months published both years, against a year before."""
-    paired = same_months(now, before, [column], month)
-    if paired.empty:
-        return LikeForLike(total(now[column]) if not now.empty else None, None, None, 0, months)
-    return LikeForLike(
-        total(now[column]),
-        float(paired[column + "_n"].sum()),
-        float(paired[column + "_n1"].sum()),
-        len(paired),
-        months,
-    )
 
 
 def tile(

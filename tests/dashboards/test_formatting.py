@@ -3,8 +3,9 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboards.lib import formatting as fmt
-from dashboards.lib.filters import Filters, add_months, comparison, period_for
-from dashboards.lib.page import like_for_like, paired_rate, secret_cells, sums, with_notes
+from dashboards.lib.compare import add_months, like_for_like
+from dashboards.lib.filters import Filters, comparison, period_for
+from dashboards.lib.page import paired_rate, secret_cells, sums, with_notes
 
 NB = "\u00a0"
 

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
-from dashboards.lib.filters import add_months, period_for
+from dashboards.lib.compare import add_months
+from dashboards.lib.filters import period_for
 from orchestration.project import DASHBOARDS_DIR
 from tests.conftest import table_rows
 

@@ -59,7 +59,7 @@ def test_lines_break_at_a_secret_month_instead_of_joining_its_neighbours():
     data = pd.DataFrame({"month": months * 2, "scheme": ["a"] * 3 + ["b"] * 3, "n": [5, None, 7, 6, 6, 6]})
     spec = charts.monthly_lines(data, "n", "scheme", "Dossiers", {"a": "MaPrimeRénov'"}).to_dict()
     # The secret February stays in the data as NULL, and NULL breaks the line (no zero either).
-    assert spec["mark"]["invalid"] is None
+    assert spec["mark"]["invalid"] == "break-paths-show-domains"
     rows = [row for rows in spec["datasets"].values() for row in rows]
     assert [(r["Mois"], r["n"]) for r in rows if r["Série"] == "MaPrimeRénov'"] == [
         ("janv. 2026", 5),
