@@ -2,6 +2,7 @@
 (aiosmtpd), skipped with a clear reason when no SMTP server is configured."""
 
 import email
+import os
 from datetime import UTC
 from email import policy
 from pathlib import Path
@@ -61,9 +62,9 @@ def test_the_report_arrives_with_the_published_figures_and_its_chart(published_p
     assert envelope.mail_from == "statistiques@example.fr"
     message = email.message_from_bytes(envelope.content, policy=policy.default)
     html = message.get_body(("html",)).get_content()
-    shots = REPO_ROOT / "artifacts"
-    shots.mkdir(exist_ok=True)
-    (shots / "monday-report.html").write_text(html, encoding="utf-8")
+    kept = Path(os.environ.get("MGREEN_ARTIFACTS_DIR", REPO_ROOT / "artifacts"))
+    kept.mkdir(parents=True, exist_ok=True)
+    (kept / "monday-report.html").write_text(html, encoding="utf-8")
     # The stamp, the last complete month's orders and the same month a year before, as published.
     ((as_of,),) = table_rows(published, "select data_as_of from publication")
     day = as_of.replace(tzinfo=UTC).astimezone(PARIS)
