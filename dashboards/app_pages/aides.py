@@ -7,8 +7,10 @@ from dashboards.lib import formatting as fmt
 from dashboards.lib.compare import total
 from dashboards.lib.page import (
     context,
+    flag,
     income_k,
     paired_rate,
+    partial,
     provisional_note,
     secret_note,
     show_table,
@@ -27,9 +29,20 @@ st.caption(
 aids = queries.aid_dossiers(ctx.stamp, f.start, f.end)
 overall = aids[aids.aid_scheme == "Tous"]
 cols = st.columns(4)
-cols[0].metric("Dossiers déposés", fmt.number(total(overall.n_dossiers_submitted)))
-cols[1].metric("Dossiers accordés", fmt.number(total(overall.n_dossiers_granted)))
-cols[2].metric("Montants accordés", fmt.euros(total(overall.granted_eur)))
+for col, (label, column) in zip(
+    cols, (("Dossiers déposés", "n_dossiers_submitted"), ("Dossiers accordés", "n_dossiers_granted"))
+):
+    # A total that leaves secret months out says so, and by how much it may fall short.
+    left_out = partial(overall, column)
+    col.metric(label, fmt.number(total(overall[column])), delta=left_out, delta_color="off", delta_arrow="off")
+secret_amounts = int(overall[flag("granted_eur")].astype(bool).sum())
+cols[2].metric(
+    "Montants accordés",
+    fmt.euros(total(overall.granted_eur)),
+    delta=f"partiel : {secret_amounts} mois en secret statistique" if secret_amounts else None,
+    delta_color="off",
+    delta_arrow="off",
+)
 cols[3].metric(
     "Délai médian de décision",
     fmt.days(overall.median_days_to_decision.median()),
@@ -67,6 +80,11 @@ formats = {label: (fmt.euros if figure.endswith("_eur") else fmt.number) for fig
 st.subheader("Par dispositif")
 provisional_note("mart_aid_dossiers_monthly", "ventilation par dispositif")
 show_table(summary(aids[aids.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
+st.caption(
+    "Par dispositif : sommes des mois clos publiés. Un total qui laisse de côté n cellules en secret statistique "
+    f"peut être inférieur à la réalité de n × {int(ctx.publication['min_cell_size']) - 1} au plus ; les mois "
+    "provisoires ne sont publiés qu'en total tous dispositifs, d'où l'écart avec les chiffres du haut de page."
+)
 
 st.subheader("MaPrimeRénov' par catégorie de revenus, par trimestre")
 mpr = queries.aid_dossiers_by_income(ctx.stamp, f.start, f.end, "maprimerenov")

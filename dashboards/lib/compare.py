@@ -48,7 +48,7 @@ def months_of(df: pd.DataFrame, month: str) -> list[date]:
     return [t.date() for t in pd.to_datetime(df[month])]
 
 
-def samemonths_of(now: pd.DataFrame, before: pd.DataFrame, columns: list[str], month: str) -> pd.DataFrame:
+def same_months(now: pd.DataFrame, before: pd.DataFrame, columns: list[str], month: str) -> pd.DataFrame:
     """Rows of ``now`` and ``before`` (a year earlier) side by side by month, suffixes ``_n`` and
     ``_n1``, only the months where every one of ``columns`` is published both years."""
     if now.empty or before.empty:
@@ -61,7 +61,7 @@ def samemonths_of(now: pd.DataFrame, before: pd.DataFrame, columns: list[str], m
 
 def like_for_like(now: pd.DataFrame, before: pd.DataFrame, column: str, month: str, months: int) -> LikeForLike:
     """The sum of ``column`` over the period and, on the months published both years, against a year before."""
-    paired = samemonths_of(now, before, [column], month)
+    paired = same_months(now, before, [column], month)
     if paired.empty:
         return LikeForLike(total(now[column]) if not now.empty else None, None, None, 0, months)
     return LikeForLike(

@@ -401,6 +401,27 @@ def test_no_rate_is_made_of_a_provisional_months_rounded_totals(app, dashboard_e
     assert metric(at, "Taux de réponse") == fmt.NOT_PUBLISHED
 
 
+def test_aid_totals_that_leave_secret_months_out_say_by_how_much(app, dashboard_env):
+    published = dashboard_env["published"]
+    start, end = last_twelve_months(published)
+    ((submitted, secret),) = table_rows(
+        published,
+        "select sum(n_dossiers_submitted), count(*) filter (where n_dossiers_submitted_secret) "
+        "from mart_aid_dossiers_monthly where submitted_month between ? and ? and aid_scheme = 'Tous'",
+        [start, end],
+    )
+    at = app("direction")
+    at.switch_page("app_pages/aides.py").run()
+    assert not at.exception
+    tile = next(m for m in at.metric if m.label == "Dossiers déposés")
+    assert tile.value == fmt.number(submitted)
+    # Each secret month counts 1 to k - 1 (k = 5 here): the total may fall short by 4 a month.
+    assert tile.delta == (
+        f"partiel : {secret} mois en secret statistique, jusqu'à {fmt.number(4 * secret)} de plus" if secret else ""
+    )
+    assert "peut être inférieur à la réalité de n × 4 au plus" in texts(at)
+
+
 def test_income_categories_are_quarterly_with_their_own_threshold(app, dashboard_env):
     published = dashboard_env["published"]
     start, end = last_twelve_months(published)
