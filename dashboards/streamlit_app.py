@@ -41,6 +41,11 @@ try:
 except (FileNotFoundError, ValueError) as exc:
     st.error(str(exc))
     st.stop()
+except OSError as exc:
+    st.error(
+        f"Fichier des comptes illisible ({exc.strerror}) : vérifiez ses droits pour le service des tableaux de bord."
+    )
+    st.stop()
 
 authenticator = stauth.Authenticate(
     config["credentials"], config["cookie"]["name"], config["cookie"]["key"], config["cookie"]["expiry_days"]

@@ -74,7 +74,7 @@ def passwd(username: str) -> None:
 @users.command()
 @click.argument("username")
 def remove(username: str) -> None:
-    """Remove an account (its open sessions end when their cookie expires: one day)."""
+    """Remove an account (its open sessions end at their next page load)."""
     try:
         auth.remove_account(_path(), username)
     except (auth.AccountError, ValueError) as exc:

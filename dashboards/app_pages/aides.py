@@ -32,7 +32,7 @@ cols = st.columns(4)
 for col, (label, column) in zip(
     cols, (("Dossiers déposés", "n_dossiers_submitted"), ("Dossiers accordés", "n_dossiers_granted"))
 ):
-    # A total that leaves secret months out says so, and by how much it may fall short.
+    # A total that leaves secret months out says so (by how much is not published).
     left_out = partial(overall, column)
     col.metric(label, fmt.number(total(overall[column])), delta=left_out, delta_color="off", delta_arrow="off")
 secret_amounts = int(overall[flag("granted_eur")].astype(bool).sum())
@@ -81,9 +81,9 @@ st.subheader("Par dispositif")
 provisional_note("mart_aid_dossiers_monthly", "ventilation par dispositif")
 show_table(summary(aids[aids.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
 st.caption(
-    "Par dispositif : sommes des mois clos publiés. Un total qui laisse de côté n cellules en secret statistique "
-    f"peut être inférieur à la réalité de n × {int(ctx.publication['min_cell_size']) - 1} au plus ; les mois "
-    "provisoires ne sont publiés qu'en total tous dispositifs, d'où l'écart avec les chiffres du haut de page."
+    "Par dispositif : sommes des mois clos publiés, hors cellules en secret statistique (le total réel est donc "
+    "plus élevé, d'un montant qui n'est pas publié) ; les mois provisoires ne sont publiés qu'en total tous "
+    "dispositifs, d'où l'écart avec les chiffres du haut de page."
 )
 
 st.subheader("MaPrimeRénov' par catégorie de revenus, par trimestre")

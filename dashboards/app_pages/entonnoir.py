@@ -71,6 +71,8 @@ provisional_note("mart_funnel_cohorts", "ventilation par canal")
 rates = pd.DataFrame({"Cohorte": cohorts.cohort_month.map(fmt.month), "Prospects": cohorts.n_prospects})
 rates["Prospects_secret"] = cohorts[flag("n_prospects")]
 no_prospect = cohorts.n_prospects.fillna(-1).eq(0).to_numpy(dtype=bool)
+# A provisional cohort publishes rounded totals, which make no rate: it reads "non publié".
+open_cohort = ~cohorts.index.isin(closed.index)
 for stage, column in list(queries.STAGE_FIGURES.items())[1:]:
     # A rate where the stage and the prospects are both published; '–' for a cohort of no one.
     both = (cohorts[column].notna() & cohorts.n_prospects.notna()).to_numpy(dtype=bool)
@@ -78,6 +80,7 @@ for stage, column in list(queries.STAGE_FIGURES.items())[1:]:
     values = rate.astype(object)
     values[~both] = fmt.SECRET
     values[both & no_prospect] = fmt.NO_VALUE
+    values[open_cohort] = fmt.NOT_PUBLISHED
     rates[fmt.STAGES[stage]] = values
 stage_labels = [fmt.STAGES[s] for s in list(queries.STAGE_FIGURES)[1:]]
 show_table(

@@ -36,7 +36,8 @@ def rate_like_for_like(now, before, columns, month, rate, months) -> LikeForLike
     months where they are published both years (the comparison)."""
     published = now.dropna(subset=columns)
     paired = same_months(now, before, columns, month)
-    value = rate(published) if not published.empty else None
+    # Every month of the period still provisional (final_rows left none): not published, not secret.
+    value = rate(published) if not published.empty else (fmt.NOT_PUBLISHED if now.empty else None)
     if paired.empty:
         return LikeForLike(value, None, None, 0, months)
     return LikeForLike(value, rate(paired, "_n"), rate(paired, "_n1"), len(paired), months)
@@ -44,13 +45,16 @@ def rate_like_for_like(now, before, columns, month, rate, months) -> LikeForLike
 
 def last_like_for_like(now, before, column, month, months) -> LikeForLike:
     """A stock at the end of the period: its last published month, against the same month a year before."""
-    paired = same_months(now, before, [column], month)
     published = now.dropna(subset=[column])
-    value = None if published.empty else float(published.iloc[-1][column])
+    if published.empty:
+        return LikeForLike(None, None, None, 0, 1)
+    last = published.iloc[[-1]]
+    value = float(last[column].iloc[0])
+    # The change compares that same month with a year before, never an earlier month.
+    paired = same_months(last, before, [column], month)
     if paired.empty:
         return LikeForLike(value, None, None, 0, 1)
-    last = paired.iloc[-1]
-    return LikeForLike(value, float(last[column + "_n"]), float(last[column + "_n1"]), 1, 1)
+    return LikeForLike(value, value, float(paired[column + "_n1"].iloc[0]), 1, 1)
 
 
 if compared.start is None:

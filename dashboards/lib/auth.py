@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,13 +73,23 @@ def _empty_config() -> dict:
 
 
 def _write(path: Path, config: dict) -> None:
-    """Replace the file at once (a reader sees the old file or the new one), readable by its owner only."""
+    """Replace the file at once (a reader sees the old file or the new one, even after a power
+    cut), with the old file's mode and group (a new file: readable by its owner only), so that
+    the dashboards' service keeps reading it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.stat() if path.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=".auth-", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, stat.S_IMODE(old.st_mode) if old else 0o600)
+        if old and old.st_gid != os.getegid():
+            try:
+                os.fchown(fd, -1, old.st_gid)
+            except PermissionError:
+                pass  # not a member of that group: the mode still says who may read
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(yaml.safe_dump(config, allow_unicode=True, sort_keys=True))
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -184,14 +184,12 @@ def income_k(publication: dict) -> int:
     return max(11, int(publication["min_cell_size"]))
 
 
-def partial(df: pd.DataFrame, column: str, k: int | None = None) -> str | None:
-    """What a count's total over ``df`` leaves out: None when no cell is secret, otherwise
-    "partiel : n cellules secrètes, jusqu'à m de plus" (each secret count is 1 to k - 1)."""
+def partial(df: pd.DataFrame, column: str) -> str | None:
+    """What a total over ``df`` leaves out: None when no cell is secret, otherwise how many
+    months are left out. No bound is given: a cell hidden to protect another (secondary
+    suppression) may hold any value, and a count of dossiers rests on persons, not dossiers."""
     n = int(df[flag(column)].astype(bool).sum()) if flag(column) in df.columns else 0
-    if not n:
-        return None
-    k = k or int(context().publication["min_cell_size"])
-    return f"partiel : {n} mois en secret statistique, jusqu'à {fmt.number(n * (k - 1))} de plus"
+    return f"partiel : {n} mois en secret statistique non comptés" if n else None
 
 
 def secret_note(

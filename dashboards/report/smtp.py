@@ -4,7 +4,9 @@
     MGREEN_REPORT_TO  addresses, separated by commas
     MGREEN_REPORT_FROM  the sender (by default the SMTP user if it is an address)
 
-Errors name the host and port, never the password.
+A user (and its password) is accepted only over TLS (smtps, or starttls=1). A password holding
+``/``, ``?``, ``#`` or ``@`` is percent-encoded in the URL (``%2F``, ``%3F``, ``%23``, ``%40``).
+Errors name the host and port and the server's reason, never the password.
 """
 
 from __future__ import annotations
@@ -53,9 +55,10 @@ class Mailer:
                     server.login(self.user, self.password or "")
                 server.send_message(message, from_addr=self.sender, to_addrs=self.recipients)
         except (OSError, smtplib.SMTPException) as exc:
-            raise RuntimeError(
-                f"Sending the report through {self.host}:{self.port} failed: {type(exc).__name__}"
-            ) from None
+            reason = f"{type(exc).__name__}: {exc}"
+            if self.password:
+                reason = reason.replace(self.password, "***")
+            raise RuntimeError(f"Sending the report through {self.host}:{self.port} failed ({reason}).") from None
 
 
 def missing(environ=os.environ) -> list[str]:
@@ -80,14 +83,21 @@ def mailer(environ=os.environ) -> Mailer:
     recipients = [a.strip() for a in environ[REPORT_TO].split(",") if a.strip()]
     if not all("@" in a for a in recipients):
         raise ReportConfigurationError(f"{REPORT_TO} must list e-mail addresses separated by commas.")
+    tls = url.scheme == "smtps"
+    starttls = parse_qs(url.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+    if user and not (tls or starttls):
+        raise ReportConfigurationError(
+            f"{SMTP_URL} gives a user but no encryption: use smtps:// or add ?starttls=1, so that the password "
+            "never travels in clear."
+        )
     sender = (environ.get(REPORT_FROM) or "").strip() or (user if user and "@" in user else "")
     if "@" not in sender:
         raise ReportConfigurationError(f"Set {REPORT_FROM} to the report's sender address.")
     return Mailer(
         url.hostname,
         port,
-        url.scheme == "smtps",
-        parse_qs(url.query).get("starttls", ["0"])[0] in ("1", "true", "yes"),
+        tls,
+        starttls,
         user,
         unquote(url.password) if url.password else None,
         sender,

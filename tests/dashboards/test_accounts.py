@@ -123,3 +123,11 @@ def test_a_session_of_a_removed_account_shows_no_page(users, monkeypatch):
     at.run()
     assert not at.exception
     assert "Ce compte n'existe plus. Reconnectez-vous avec un compte valide." in [e.value for e in at.error]
+
+
+def test_a_change_keeps_the_files_mode_so_the_dashboards_still_read_it(users):
+    users("add", "anne", "--role", "direction", typed=f"{PASSWORD}\n{PASSWORD}\n")
+    users.path.chmod(0o640)  # readable by the dashboards' group
+    assert users("passwd", "anne", typed="un-autre-mot-de-passe\nun-autre-mot-de-passe\n").exit_code == 0
+    assert stat.S_IMODE(users.path.stat().st_mode) == 0o640
+    assert not [p for p in users.path.parent.iterdir() if p.name.startswith(".auth-")]

@@ -123,6 +123,7 @@ def test_a_job_without_settings_fails_and_names_them(monkeypatch, published_plac
     [
         ("http://mail.example.fr", "must read smtp://host"),
         ("smtp://mail.example.fr:notaport", "invalid port"),
+        ("smtp://robot:secret@mail.example.fr:587", "no encryption"),
     ],
 )
 def test_a_wrong_smtp_url_is_refused_with_a_message(url, message):
@@ -133,7 +134,7 @@ def test_a_wrong_smtp_url_is_refused_with_a_message(url, message):
 def test_an_unreachable_server_fails_without_showing_the_password(published_place):
     closed = free_port()
     environ = {
-        "MGREEN_SMTP_URL": f"smtp://robot%40example.fr:mot-de-passe-smtp@127.0.0.1:{closed}",
+        "MGREEN_SMTP_URL": f"smtp://robot%40example.fr:mot-de-passe-smtp@127.0.0.1:{closed}?starttls=1",
         "MGREEN_REPORT_TO": "direction@example.fr",
     }
     with pytest.raises(RuntimeError) as failure:
