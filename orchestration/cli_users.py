@@ -6,6 +6,8 @@ history and in the process list), hashed with bcrypt, and never echoed or logged
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import click
 
 from dashboards.lib import auth
@@ -18,6 +20,15 @@ def _path():
 def _refuse(exc: Exception) -> None:
     click.echo(click.style("mgreen: ", fg="red", bold=True) + str(exc), err=True)
     raise SystemExit(2)
+
+
+@contextmanager
+def _refused_cleanly():
+    """A refused change (an account error, an unreadable file) ends the command with its message, code 2."""
+    try:
+        yield
+    except (auth.AccountError, ValueError) as exc:
+        _refuse(exc)
 
 
 def _password() -> str:
@@ -51,11 +62,9 @@ def list_accounts() -> None:
 @click.option("--email", default="")
 def add(username: str, role: str, first_name: str, last_name: str, email: str) -> None:
     """Add an account; the password is asked twice."""
-    try:
+    with _refused_cleanly():
         auth.check_new_account(username, _path())
         auth.add_account(_path(), username, role, _password(), first_name, last_name, email)
-    except (auth.AccountError, ValueError) as exc:
-        _refuse(exc)
     click.echo(f"Account {username} added ({role}) in {_path()}.")
 
 
@@ -63,11 +72,9 @@ def add(username: str, role: str, first_name: str, last_name: str, email: str) -
 @click.argument("username")
 def passwd(username: str) -> None:
     """Change an account's password; the new one is asked twice."""
-    try:
+    with _refused_cleanly():
         auth.require_account(username, _path())
         auth.set_password(_path(), username, _password())
-    except (auth.AccountError, ValueError) as exc:
-        _refuse(exc)
     click.echo(f"Password of {username} changed.")
 
 
@@ -75,8 +82,6 @@ def passwd(username: str) -> None:
 @click.argument("username")
 def remove(username: str) -> None:
     """Remove an account (its open sessions end at their next page load)."""
-    try:
+    with _refused_cleanly():
         auth.remove_account(_path(), username)
-    except (auth.AccountError, ValueError) as exc:
-        _refuse(exc)
     click.echo(f"Account {username} removed.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboards.lib import formatting as fmt
 from dashboards.lib import queries
-from dashboards.lib.compare import LikeForLike, like_for_like, same_months, total
+from dashboards.lib.compare import LikeForLike, like_for_like, months_between, same_months, total
 from dashboards.lib.page import context, final_rows, orders_dimensions, secret_note, tile
 
 ctx = context()
@@ -66,7 +66,7 @@ else:
     st.caption(f"Chiffres sur {compared.describe()} (N-1). Le mois en cours, partiel, n'entre pas dans la comparaison.")
     start, end = compared.start, compared.end
     b_start, b_end = compared.before
-    n_months = (end.year - start.year) * 12 + end.month - start.month + 1
+    n_months = months_between(start, end)
     orders = queries.orders_monthly(ctx.stamp, start, end, departement, category, channel)
     orders_before = queries.orders_monthly(ctx.stamp, b_start, b_end, departement, category, channel)
     clients = queries.clients_monthly(ctx.stamp, start, end, f.departement)

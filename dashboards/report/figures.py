@@ -75,8 +75,9 @@ def _figure(label: str, figure: LikeForLike, before_total: float | None, formatt
 
 def read_report(published: Path, now: datetime | None = None) -> Report:
     q = _queries()
-    info = published.stat()
-    stamp = (str(published), info.st_ino, info.st_mtime_ns)
+    from dashboards.lib.warehouse import stamp as stamp_of
+
+    stamp = stamp_of(published)
     publication = q.publication.__wrapped__(stamp)
     as_of = publication["data_as_of"].to_pydatetime().replace(tzinfo=UTC)
     data_day = as_of.astimezone(PARIS).date()

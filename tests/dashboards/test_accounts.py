@@ -92,21 +92,23 @@ def test_a_password_is_changed_and_an_account_removed(users):
     assert stored(users.path, "anne") is None and stored(users.path, "paul") is not None
 
 
+def log_in(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(DASHBOARDS_DIR / "streamlit_app.py"), default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
+
+
 def test_the_dashboards_log_in_an_account_the_command_added(users, monkeypatch):
     users("add", "anne", "--role", "commercial", typed=f"{PASSWORD}\n{PASSWORD}\n")
     monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(users.path.parent / "missing.duckdb"))
-    at = AppTest.from_file(str(DASHBOARDS_DIR / "streamlit_app.py"), default_timeout=60).run()
-    at.text_input[0].input("anne")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = log_in("anne", PASSWORD)
     assert not at.exception
     assert at.session_state["authentication_status"] is True and at.session_state["username"] == "anne"
     # Logged in: what stops the page now is the missing publication, not the password.
     assert [e.value for e in at.error] and "Identifiant ou mot de passe incorrect." not in [e.value for e in at.error]
-    at = AppTest.from_file(str(DASHBOARDS_DIR / "streamlit_app.py"), default_timeout=60).run()
-    at.text_input[0].input("anne")
-    at.text_input[1].input("pas-le-bon-mot-de-passe")
-    at.button[0].click().run()
+    at = log_in("anne", "pas-le-bon-mot-de-passe")
     assert "Identifiant ou mot de passe incorrect." in [e.value for e in at.error]
 
 
@@ -114,10 +116,7 @@ def test_a_session_of_a_removed_account_shows_no_page(users, monkeypatch):
     users("add", "anne", "--role", "direction", typed=f"{PASSWORD}\n{PASSWORD}\n")
     users("add", "paul", "--role", "dpo", typed=f"{PASSWORD}\n{PASSWORD}\n")
     monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(users.path.parent / "missing.duckdb"))
-    at = AppTest.from_file(str(DASHBOARDS_DIR / "streamlit_app.py"), default_timeout=60).run()
-    at.text_input[0].input("anne")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = log_in("anne", PASSWORD)
     assert at.session_state["authentication_status"] is True
     assert users("remove", "anne").exit_code == 0
     at.run()
