@@ -19,22 +19,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthetic_crm.block import BlockContext, BlockSpec
+from synthetic_crm.frames import BLOCK_TABLES, TABLE_ORDER, Frame, concat_frames
 from synthetic_crm.pools import Pools, build_pools
-from synthetic_crm.population import (
-    BLOCK_TABLES,
-    NEVER,
-    TABLE_ORDER,
-    BlockContext,
-    BlockSpec,
-    Frame,
-    concat_frames,
-    products_frame,
-    simulate_block,
-    staff_frame,
-)
+from synthetic_crm.population import simulate_block
 from synthetic_crm.projection import PRIMARY_KEYS, Projector
+from synthetic_crm.reference_tables import products_frame, staff_frame
 from synthetic_crm.source import SourceError, open_source
-from synthetic_crm.timeline import DAY, business_seconds, day_start, day_weights, end_of_day
+from synthetic_crm.timeline import DAY, NEVER, business_seconds, day_start, day_weights, end_of_day
 from synthetic_crm.weblogs import WebDay, write_days
 
 Progress = Callable[[str], None]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from synthetic_crm.frames import TABLE_ORDER, Frame
 from synthetic_crm.identifiers import join, zfill
-from synthetic_crm.population import NEVER, TABLE_ORDER, Frame
-from synthetic_crm.timeline import DAY
+from synthetic_crm.timeline import DAY, NEVER
 
 # Column types of the CRM tables (the order is the DDL's).
 SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {

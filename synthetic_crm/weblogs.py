@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthetic_crm import catalogue as cat
+from synthetic_crm.draws import stream_rng
 from synthetic_crm.identifiers import hex_ids, ipv4s, ipv6s
 from synthetic_crm.pools import Pools
-from synthetic_crm.population import stream_rng
 from synthetic_crm.timeline import DAY, day_start
 
 MAX_PAGES = 15

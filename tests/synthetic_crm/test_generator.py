@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from synthetic_crm.engine import GenerationParams, advance, generate, read_as_of
-from synthetic_crm.population import ORPHAN_ID_BASE
+from synthetic_crm.ids import ORPHAN_ID_BASE
 from synthetic_crm.source import SourceError, table_names
 from tests.conftest import SMALL, make_place
 
