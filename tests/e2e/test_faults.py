@@ -1,6 +1,6 @@
 """The nightly run's word: one instant per run, and a fault at any step fails the night cleanly.
 
-Every run here goes through `mgreen run`'s own function (orchestration.cli.run_nightly) on a CRM
+Every run here goes through `mgreen run`'s own function (orchestration.cli.run.run_nightly) on a CRM
 that ends the day before the last day of last month, as of that day's last second in Paris
 (a month other than the real clock's: any part that read the clock would show).
 
@@ -82,7 +82,7 @@ def night(capsys, as_of: datetime = INSTANT) -> tuple[int, str]:
     """`mgreen run` in this process, as of ``as_of``: (exit code, what it printed). Dagster's
     instance is in memory here: the runs' SQLite storage is `mgreen run`'s own concern, tested
     through the command itself (test_nightly, test_daemon), and costs seconds a run."""
-    from orchestration.cli import run_nightly
+    from orchestration.cli.run import run_nightly
 
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as mp:
@@ -119,7 +119,7 @@ def reference(month_end_source, sandbox_project, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         place = fresh_place(tmp_path_factory.mktemp("reference"), month_end_source)
         use(mp, place, sandbox_project)
-        from orchestration.cli import run_nightly
+        from orchestration.cli.run import run_nightly
 
         assert run_nightly(as_of=INSTANT - timedelta(seconds=1)) == 0
     return SimpleNamespace(place=place, marts=marts(place.published), removals=removals(place.warehouse))
@@ -237,7 +237,7 @@ ANALYSTS_MODEL = "models/aggregates/agg_satisfaction_copy.sql"
 
 def analyst_adds_a_mart(project) -> None:
     """Before the fault below: an analyst's new model, built by a normal night."""
-    from orchestration.cli import run_nightly
+    from orchestration.cli.run import run_nightly
 
     (project / ANALYSTS_MODEL).write_text("select * from {{ ref('agg_satisfaction_monthly') }}\n")
     with pytest.MonkeyPatch.context() as mp:
