@@ -60,6 +60,7 @@ METADATA = {
     "publication_periods",
     "publication_revisions",
     "guard_results",
+    "retention_status",
     "disclosure_rules",
     "gdpr_events",
 }

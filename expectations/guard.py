@@ -44,7 +44,15 @@ AGGREGATES_SCHEMA = "aggregates"
 PERIODS_TABLE = "publication_periods"
 PROVISIONAL = "provisoire"
 METADATA_TABLES = frozenset(
-    {"publication", "publication_history", "publication_revisions", "guard_results", RULES_TABLE, PERIODS_TABLE}
+    {
+        "publication",
+        "publication_history",
+        "publication_revisions",
+        "guard_results",
+        "retention_status",
+        RULES_TABLE,
+        PERIODS_TABLE,
+    }
 )
 # GX must neither phone home nor draw progress bars in the nightly logs.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import history
+from orchestration.lib.retention import ensure_status_table
 
 KEEP = 7
 # Operational tables of the warehouse copied into the published file (no persons). What the
@@ -27,6 +28,12 @@ KEEP = 7
 OPS_TABLES = {
     "guard_results": "ops.guard_results",
     "publication_history": "ops.publications",
+    # Where each retention rule stands tonight: its limit, and the month of the oldest item it
+    # keeps (a month, not the instant of one person's last contact).
+    "retention_status": (
+        "(select checked_at, rule, months, cutoff, date_trunc('month', oldest_kept)::date as oldest_kept_month, "
+        "past_limit from ops.retention_status)"
+    ),
 }
 
 
@@ -56,6 +63,7 @@ def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
         "create table if not exists ops.gdpr_events (run_id varchar, recorded_at timestamp, kind varchar, "
         "rule varchar, table_name varchar, rows_removed bigint)"
     )
+    ensure_status_table(conn)
     conn.execute(
         "create table if not exists ops.publications (run_id varchar, data_as_of timestamp, published_at timestamp, "
         "tables integer, rows_published bigint, checks_passed boolean, min_cell_size integer)"

@@ -17,7 +17,7 @@ import duckdb
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, TableLoad, ensure_state, load_tables
 from orchestration.lib.forgetting import ERASURE, ERASURE_RULE, ErasureLinks, EventLog, Forgotten, apply_erasures
-from orchestration.lib.retention import RETENTION, RULES, RULES_VERSION, apply_retention, cutoff
+from orchestration.lib.retention import RETENTION, RULES, RULES_VERSION, apply_retention, cutoff, record_status
 from orchestration.lib.retention_cuts import clear_cuts
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
@@ -106,6 +106,7 @@ def refresh_raw(
         # None recorded under older rules stays (a contact they purged may be kept now).
         clear_cuts(conn)
     retained = apply_retention(conn, now, log)
+    record_status(conn, now)
     conn.execute("create table if not exists ops.retention_rules (version integer not null, applied_at timestamp)")
     conn.execute("delete from ops.retention_rules")
     conn.execute("insert into ops.retention_rules values (?, ?)", [RULES_VERSION, now])

@@ -31,10 +31,14 @@ class RetentionRule:
     # A period the rule empties up to its cutoff whatever it deletes (log files older than the
     # cutoff are not even loaded): recorded as cut up to the cutoff, each night.
     empties: str | None = None
+    # What the rule's clock reads on what it keeps: (table the SQL needs, SQL selecting one
+    # ``clock`` per item the rule judges, a person or a row). Measured after the purge
+    # (``retention_status``): the oldest is the one closest to going, and none may be past.
+    clocks: tuple[tuple[str, str], ...] = ()
 
 
 # The rules' clocks are a person's, not a contact's: the CRM holds one person under several
-# contacts, and the warehouse resolves them as METRICS.md says (same valid email, else same
+# contacts, and the warehouse resolves them as docs/glossary.md says (same valid email, else same
 # valid phone; int_contacts_resolved). A prospect who came back last month is a prospect whose
 # last contact is last month, and a client's older contact is a client's. Judged contact by
 # contact, such old contacts went as "non-client prospects": the person then counted as new in
@@ -42,7 +46,7 @@ class RetentionRule:
 #
 # ``_prepare`` builds, for the run: ``_contact_person`` (each contact's person), and per rule the
 # contacts of the persons past it. A client is a person with at least one order that was not
-# cancelled (METRICS.md; the marts' cancellation rule, CANCELLED_ORDER), or with an invoice
+# cancelled (docs/glossary.md; the marts' cancellation rule, CANCELLED_ORDER), or with an invoice
 # that was not cancelled: whoever M'green billed has order and billing data, which the policy
 # keeps for the relationship plus ten years, not three (the CRM has installed and paid orders
 # whose status an operator typed 'Annulée').
@@ -68,10 +72,11 @@ _LAST_HEARD = (
 # A row whose contact id is missing or names no contact of raw.
 _NO_CONTACT = names_no_contact()
 # A quote of no contact that no order refers to, collected more than three years ago.
-_UNLINKED_QUOTE = (
-    f"{_NO_CONTACT} and quote_id not in (select quote_id from raw.orders where quote_id is not null) "
-    "and least(created_at, updated_at) < $cutoff"
-)
+_QUOTE_NO_ORDER = f"{_NO_CONTACT} and quote_id not in (select quote_id from raw.orders where quote_id is not null)"
+_UNLINKED_QUOTE = f"{_QUOTE_NO_ORDER} and least(created_at, updated_at) < $cutoff"
+
+# The tables of a client's prospecting and loyalty data.
+_PROSPECTING = ("consents", "requests", "calls", "simulations", "survey_responses")
 
 RULES: tuple[RetentionRule, ...] = (
     RetentionRule(
@@ -82,6 +87,13 @@ RULES: tuple[RetentionRule, ...] = (
             "select contact_id from _contact_person where person in ("
             "select person from _person_last_heard where last_heard < $cutoff "
             "and person not in (select person from _client_persons))"
+        ),
+        clocks=(
+            (
+                "contacts",
+                "select last_heard as clock from _person_last_heard "
+                "where person not in (select person from _client_persons)",
+            ),
         ),
     ),
     # A client who contacts M'green again is heard from: as CNIL's référentiel on commercial
@@ -96,8 +108,15 @@ RULES: tuple[RetentionRule, ...] = (
         ),
         months=36,
         deletions=tuple(
-            (table, "contact_id in (select contact_id from _clients_past_service)")
-            for table in ("consents", "requests", "calls", "simulations", "survey_responses")
+            (table, "contact_id in (select contact_id from _clients_past_service)") for table in _PROSPECTING
+        ),
+        clocks=tuple(
+            (
+                table,
+                "select c.clock from _client_clock c where c.person in (select p.person from _contact_person p "
+                f"join raw.{table} t on t.contact_id = p.contact_id)",
+            )
+            for table in _PROSPECTING
         ),
     ),
     RetentionRule(
@@ -109,12 +128,20 @@ RULES: tuple[RetentionRule, ...] = (
             "select person from _relationship_end group by person having max(relationship_end) < $cutoff) "
             "union select contact_id from _relationship_end where person is null and relationship_end < $cutoff"
         ),
+        clocks=(
+            (
+                "orders",
+                "select max(relationship_end) as clock from _relationship_end where person is not null group by person "
+                "union all select relationship_end from _relationship_end where person is null",
+            ),
+        ),
     ),
     RetentionRule(
         name="opposition_lists",
         policy="Opposition lists: 3 years from collection.",
         months=36,
         deletions=(("consents", "not granted and recorded_at < $cutoff"),),
+        clocks=(("consents", "select recorded_at as clock from raw.consents where not granted"),),
     ),
     RetentionRule(
         name="browsing_data",
@@ -125,6 +152,15 @@ RULES: tuple[RetentionRule, ...] = (
             ("web_sessions_quarantine", "source_file < strftime($cutoff, '%Y-%m-%d') || '.jsonl'"),
         ),
         empties="web_sessions.started_at",
+        clocks=(
+            ("web_sessions", "select started_at as clock from raw.web_sessions"),
+            (
+                "web_sessions_quarantine",
+                # a log file is kept while its day has not wholly passed the cutoff
+                "select try_strptime(source_file, '%Y-%m-%d.jsonl') + interval 1 day as clock "
+                "from raw.web_sessions_quarantine",
+            ),
+        ),
     ),
     # The CRM's rows that no contact reaches: calls it could not match (the caller's number is a
     # direct identifier), simulations of visitors who stayed anonymous (their household's tax
@@ -146,6 +182,21 @@ RULES: tuple[RetentionRule, ...] = (
             ("requests", f"{_NO_CONTACT} and least(created_at, updated_at) < $cutoff"),
             ("quote_lines", f"quote_id in (select quote_id from raw.quotes where {_UNLINKED_QUOTE})"),
             ("quotes", _UNLINKED_QUOTE),
+        ),
+        clocks=(
+            *(
+                (table, f"select least({column}, updated_at) as clock from raw.{table} where {_NO_CONTACT}")
+                for table, column in (
+                    ("calls", "started_at"),
+                    ("simulations", "created_at"),
+                    ("consents", "recorded_at"),
+                    ("requests", "created_at"),
+                )
+            ),
+            (
+                "quotes",
+                f"select least(created_at, updated_at) as clock from raw.quotes where {_QUOTE_NO_ORDER}",
+            ),
         ),
     ),
 )
@@ -243,24 +294,32 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
         where not {CANCELLED_INVOICE.format(status="i.status")}
         """
     )
+    # A client's clock: the later of the last delivery or service and the last contact (a client
+    # with neither delivery nor service yet has no clock: the relationship has not ended).
     conn.execute(
         f"""
-        create or replace temp table _clients_past_service as
+        create or replace temp table _client_clock as
         with service_end as (
             select o.contact_id, i.completed_at as last_service
             from raw.orders o join {installations} i on i.order_id = o.order_id
             where i.completed_at is not null
             union all
             select contact_id, coalesce(closed_at, opened_at) from {tickets}
-        )
-        select contact_id from _contact_person where person in (
-            select p.person from service_end s join _contact_person p on p.contact_id = s.contact_id
+        ),
+        last_service as (
+            select p.person, max(s.last_service) as last_service
+            from service_end s join _contact_person p on p.contact_id = s.contact_id
             where p.person in (select person from _client_persons)
-            group by p.person having max(s.last_service) < $cutoff
-            intersect
-            select person from _person_last_heard where last_heard < $cutoff
+            group by p.person
         )
-        """,
+        select s.person, case when h.last_heard is not null then greatest(s.last_service, h.last_heard) end as clock
+        from last_service s join _person_last_heard h on h.person = s.person
+        where s.last_service is not null
+        """
+    )
+    conn.execute(
+        "create or replace temp table _clients_past_service as "
+        "select contact_id from _contact_person where person in (select person from _client_clock where clock < $cutoff)",
         {"cutoff": cutoff(at, 36)},
     )
     conn.execute(
@@ -275,14 +334,16 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
     )
 
 
+def _raw_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    return {r[0] for r in rows}
+
+
 def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime, log: EventLog | None = None) -> dict[str, Forgotten]:
     """Apply every rule at instant ``at``; returns what each rule removed. ``log`` records each
     rule's removals in the transaction of its deletes."""
     ensure_cuts(conn)  # present even before the first purge: this warehouse records them
-    tables = {
-        r[0]
-        for r in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
-    }
+    tables = _raw_tables(conn)
     results: dict[str, Forgotten] = {}
     if not {"contacts", "orders"} <= tables:
         return results
@@ -318,12 +379,96 @@ def apply_retention(conn: duckdb.DuckDBPyConnection, at: datetime, log: EventLog
             conn.execute("rollback")
             raise
         results[rule.name] = removed
-    for temp in (
-        "_contact_person",
-        "_person_last_heard",
-        "_client_persons",
-        "_clients_past_service",
-        "_relationship_end",
-    ):
-        conn.execute(f"drop table if exists {temp}")
+    _drop_prepared(conn)
     return results
+
+
+_PREPARED = (
+    "_contact_person",
+    "_person_last_heard",
+    "_client_persons",
+    "_client_clock",
+    "_clients_past_service",
+    "_relationship_end",
+)
+
+
+def _drop_prepared(conn: duckdb.DuckDBPyConnection) -> None:
+    for temp in _PREPARED:
+        conn.execute(f"drop table if exists {temp}")
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """What a rule keeps at an instant: the oldest clock among what it judges, against its limit."""
+
+    rule: str
+    policy: str
+    months: int
+    cutoff: datetime
+    oldest_kept: datetime | None
+    past_limit: int
+
+
+class RetentionBreach(RuntimeError):
+    """A rule keeps something past its limit after the purge: the rules and their clocks disagree."""
+
+
+STATUS_TABLE = "ops.retention_status"
+
+
+def ensure_status_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists ops")
+    conn.execute(
+        f"create table if not exists {STATUS_TABLE} (checked_at timestamp, rule varchar, months integer, "
+        "cutoff timestamp, oldest_kept timestamp, past_limit bigint)"
+    )
+
+
+def record_status(conn: duckdb.DuckDBPyConnection, at: datetime) -> list[RuleStatus]:
+    """Measure every rule's clocks after the purge, keep the measure in ``ops.retention_status``
+    (tonight's only: the compliance page shows where each rule stands now), and raise
+    ``RetentionBreach`` when anything is past its limit."""
+    status = retention_status(conn, at)
+    ensure_status_table(conn)
+    conn.execute("begin transaction")
+    conn.execute(f"delete from {STATUS_TABLE}")
+    conn.executemany(
+        f"insert into {STATUS_TABLE} values (?, ?, ?, ?, ?, ?)",
+        [(at, s.rule, s.months, s.cutoff, s.oldest_kept, s.past_limit) for s in status],
+    )
+    conn.execute("commit")
+    breaches = [f"{s.rule}: {s.past_limit} past {s.cutoff:%Y-%m-%d %H:%M}" for s in status if s.past_limit]
+    if breaches:
+        raise RetentionBreach(
+            "Retention kept what its rules say must go (the rules' deletions and clocks disagree): "
+            + "; ".join(breaches)
+        )
+    return status
+
+
+def retention_status(conn: duckdb.DuckDBPyConnection, at: datetime) -> list[RuleStatus]:
+    """Each rule's clocks read afresh on raw as it is (after ``apply_retention``, nothing should be
+    past its cutoff): the oldest, and how many items are past the cutoff. An item whose clock is
+    after ``at`` (a typing error of the CRM) is not the oldest of anything and is left out."""
+    tables = _raw_tables(conn)
+    if not {"contacts", "orders"} <= tables:
+        return []
+    _prepare(conn, at, tables)
+    try:
+        status = []
+        for rule in RULES:
+            limit = cutoff(at, rule.months)
+            clocks = " union all ".join(f"({sql})" for table, sql in rule.clocks if table in tables)
+            oldest, past = (
+                conn.execute(
+                    f"select min(clock), count(*) filter (where clock < $cutoff) from ({clocks}) where clock <= $now",
+                    {"cutoff": limit, "now": at},
+                ).fetchone()
+                if clocks
+                else (None, 0)
+            )
+            status.append(RuleStatus(rule.name, rule.policy, rule.months, limit, oldest, int(past)))
+        return status
+    finally:
+        _drop_prepared(conn)

@@ -1,14 +1,24 @@
 """Each retention rule of the privacy policy, at its edge."""
 
+import dataclasses
 import re
 from datetime import date, datetime, time, timedelta
 
 import duckdb
 import pytest
 
+from orchestration.lib import retention
 from orchestration.lib.forgetting import apply_erasures
 from orchestration.lib.raw_layer import refresh_raw
-from orchestration.lib.retention import RULES, apply_retention, cutoff, resolve_persons
+from orchestration.lib.retention import (
+    RULES,
+    RetentionBreach,
+    apply_retention,
+    cutoff,
+    record_status,
+    resolve_persons,
+    retention_status,
+)
 from orchestration.lib.retention_cuts import CANCELLED_ORDER
 from orchestration.project import DBT_PROJECT_DIR
 from tests.conftest import SMALL_END
@@ -519,3 +529,70 @@ def test_a_purge_that_committed_is_recorded_even_when_a_later_rule_fails(raw, mo
     assert raw.execute(
         "select run_id, recorded_at, kind, rule, table_name, rows_removed from ops.gdpr_events"
     ).fetchall() == [("run-1", NOW, "retention", "prospects", "contacts", 1)]
+
+
+def seed_every_rule(conn) -> None:
+    """For each rule, one item past its limit at NOW and one kept (the oldest it keeps)."""
+    conn.execute(
+        "insert into raw.contacts (contact_id, phone, created_at, last_contact_at) values "
+        "(1, null, '2020-01-01', '2023-11-25'),"  # prospect past 3 years
+        "(2, null, '2020-01-01', '2023-12-01'),"  # prospect kept: the oldest
+        "(5, null, '2019-01-01', '2021-01-01'),"  # client served in 2023-06: prospecting data past
+        "(6, null, '2019-01-01', null),"  # client served in 2025-06: kept
+        "(7, null, '2014-01-01', null)"  # client of 2016: billing past ten years
+    )
+    conn.execute(
+        "insert into raw.orders values (50, 1, 5, 'installee', null, '2023-06-01'), "
+        "(60, 2, 6, 'installee', null, '2026-01-01'), (70, 3, 7, 'installee', null, '2016-11-01')"
+    )
+    conn.execute("insert into raw.installations values (50, '2023-06-01'), (60, '2025-06-01'), (70, '2016-10-01')")
+    conn.execute(
+        "insert into raw.consents values (5, true, '2019-01-01'), (6, true, '2019-01-01'), "
+        "(6, false, '2023-11-01'), (6, false, '2024-02-01'), (null, true, '2023-01-01'), (null, true, '2024-03-01')"
+    )
+    conn.execute("insert into raw.web_sessions values ('old', null, '2025-10-25'), ('new', null, '2025-10-27')")
+    conn.execute("insert into raw.web_sessions_quarantine values ('2025-10-25.jsonl', 3), ('2025-10-28.jsonl', 1)")
+
+
+def test_each_rule_reports_what_it_keeps_past_its_limit(raw):
+    # The leak: retention has not run, and every rule sees what it must remove.
+    seed_every_rule(raw)
+    before = {s.rule: s.past_limit for s in retention_status(raw, NOW)}
+    assert before == {
+        "prospects": 1,
+        "client_prospecting": 1,
+        "billing": 1,
+        "opposition_lists": 1,
+        "browsing_data": 2,  # a session and a quarantined log file
+        "unlinked_prospects": 1,
+    }
+    with pytest.raises(RetentionBreach, match="prospects: 1 past 2023-11-26 02:00") as raised:
+        record_status(raw, NOW)
+    assert "browsing_data: 2 past" in str(raised.value)
+    assert raw.execute("select sum(past_limit) from ops.retention_status").fetchone()[0] == 7
+
+
+def test_after_the_purge_each_rule_keeps_its_oldest_within_its_limit(raw):
+    seed_every_rule(raw)
+    apply_retention(raw, NOW)
+    status = {s.rule: s for s in record_status(raw, NOW)}
+    assert {rule: s.past_limit for rule, s in status.items()} == dict.fromkeys(status, 0)
+    assert {rule: s.oldest_kept for rule, s in status.items()} == {
+        "prospects": datetime(2023, 12, 1),
+        "client_prospecting": datetime(2025, 6, 1),  # person 6: served last in June 2025
+        "billing": datetime(2023, 6, 1),  # person 5 is still a client: its order is kept
+        "opposition_lists": datetime(2024, 2, 1),
+        "browsing_data": datetime(2025, 10, 27),
+        "unlinked_prospects": datetime(2024, 3, 1),
+    }
+    assert status["billing"].cutoff == cutoff(NOW, 120)
+    assert raw.execute("select count(*) from ops.retention_status").fetchone()[0] == len(RULES)
+
+
+def test_a_rule_whose_deletions_fall_short_of_its_clock_fails_the_night(raw, monkeypatch):
+    seed_every_rule(raw)
+    broken = tuple(dataclasses.replace(r, deletions=r.deletions[:1]) if r.name == "browsing_data" else r for r in RULES)
+    monkeypatch.setattr(retention, "RULES", broken)
+    apply_retention(raw, NOW)
+    with pytest.raises(RetentionBreach, match=r"^Retention kept .*browsing_data: 1 past"):
+        record_status(raw, NOW)

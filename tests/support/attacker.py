@@ -39,6 +39,7 @@ METADATA = {
     "publication_revisions",
     "publication_periods",
     "guard_results",
+    "retention_status",
     "disclosure_rules",
 }
 INCOME = "mpr_income_category"
