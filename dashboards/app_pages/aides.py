@@ -9,10 +9,12 @@ from dashboards.lib.page import (
     context,
     flag,
     income_k,
+    level_to_show,
     paired_rate,
     partial,
     provisional_note,
     secret_note,
+    secret_share,
     show_table,
     sums,
     year_before,
@@ -48,16 +50,6 @@ cols[3].metric(
     fmt.days(overall.median_days_to_decision.median()),
     help="Médiane des délais médians mensuels publiés.",
 )
-st.altair_chart(
-    charts.monthly_lines(
-        aids[aids.aid_scheme != "Tous"],
-        "n_dossiers_submitted",
-        "aid_scheme",
-        "Dossiers déposés par dispositif",
-        fmt.SCHEMES,
-    ),
-    width="stretch",
-)
 FIGURES = {
     "n_dossiers_submitted": "Déposés",
     "n_dossiers_granted": "Accordés",
@@ -66,7 +58,6 @@ FIGURES = {
     "requested_eur": "Montant demandé",
     "granted_eur": "Montant accordé",
 }
-secret_note(aids, figures=list(FIGURES))
 
 
 def summary(df, dimension, labels):
@@ -77,13 +68,51 @@ def summary(df, dimension, labels):
 
 
 formats = {label: (fmt.euros if figure.endswith("_eur") else fmt.number) for figure, label in FIGURES.items()}
+
+# By scheme, at the level that can be shown: where most months are secret, the quarters (the
+# quarterly mart's rows of every income category, under the same disclosure control) publish more.
+by_month = aids[aids.aid_scheme != "Tous"]
+by_quarter = queries.aid_dossiers_quarterly(ctx.stamp, f.start, f.end)
+by_quarter = by_quarter[by_quarter.aid_scheme != "Tous"]
+hidden = {
+    "Mois": secret_share(by_month, "n_dossiers_submitted"),
+    "Trimestre": secret_share(by_quarter, "n_dossiers_submitted"),
+}
+opened = level_to_show(hidden)
+better = opened != "Mois"
+level = st.radio(
+    "Détail par dispositif", list(hidden), index=list(hidden).index(opened), horizontal=True, key="aides_niveau"
+)
+st.caption(
+    "Cellules par dispositif en secret statistique sur la période : "
+    + " ; ".join(f"{fmt.percent(v)} par {lvl.lower()}" for lvl, v in hidden.items() if v is not None)
+    + (". La plupart des mois étant en secret, le détail est proposé par trimestre." if better else ".")
+)
+detail, period, named = (by_quarter, "quarter", fmt.quarter) if level == "Trimestre" else (by_month, "month", fmt.month)
+st.altair_chart(
+    charts.monthly_lines(
+        detail, "n_dossiers_submitted", "aid_scheme", "Dossiers déposés par dispositif", fmt.SCHEMES, period, named
+    ),
+    width="stretch",
+)
+if level == "Trimestre":
+    # every cell of the quarterly mart rests on at least k_income persons (it holds income categories)
+    secret_note(detail, figures=list(FIGURES), k=k_income)
+else:
+    secret_note(aids, figures=list(FIGURES))
+
 st.subheader("Par dispositif")
 provisional_note("mart_aid_dossiers_monthly", "ventilation par dispositif")
-show_table(summary(aids[aids.aid_scheme != "Tous"], "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
+show_table(summary(detail, "aid_scheme", fmt.SCHEMES), "aides_par_dispositif", formats)
+if level == "Trimestre" and not detail.empty:
+    st.caption(
+        f"Trimestres de dépôt clos qui recouvrent la période : {fmt.quarter(detail.quarter.min())} – "
+        f"{fmt.quarter(detail.quarter.max())} (un trimestre commencé avant la période compte en entier)."
+    )
 st.caption(
-    "Par dispositif : sommes des mois clos publiés, hors cellules en secret statistique (le total réel est donc "
-    "plus élevé, d'un montant qui n'est pas publié) ; les mois provisoires ne sont publiés qu'en total tous "
-    "dispositifs, d'où l'écart avec les chiffres du haut de page."
+    f"Par dispositif : sommes des {'trimestres' if level == 'Trimestre' else 'mois'} clos publiés, hors cellules en "
+    "secret statistique (le total réel est donc plus élevé, d'un montant qui n'est pas publié) ; les périodes "
+    "provisoires ne sont publiées qu'en total tous dispositifs, d'où l'écart avec les chiffres du haut de page."
 )
 
 st.subheader("MaPrimeRénov' par catégorie de revenus, par trimestre")
@@ -94,8 +123,8 @@ if mpr.empty:
 else:
     first, last = mpr.quarter.min(), mpr.quarter.max()
     st.caption(
-        f"Trimestres de dépôt qui recouvrent la période : T{(first.month - 1) // 3 + 1} {first.year} – "
-        f"T{(last.month - 1) // 3 + 1} {last.year} (un trimestre commencé avant la période compte en entier)."
+        f"Trimestres de dépôt qui recouvrent la période : {fmt.quarter(first)} – {fmt.quarter(last)} "
+        "(un trimestre commencé avant la période compte en entier)."
     )
     show_table(summary(mpr, "mpr_income_category", fmt.MPR_CATEGORIES), "maprimerenov_par_categorie", formats)
     secret_note(mpr, figures=list(FIGURES), k=k_income)

@@ -113,6 +113,29 @@ else:
         f"purge. « {fmt.below(k)} » : de 1 à {k - 1}, en secret statistique."
     )
 
+st.subheader("Durées de conservation : la donnée la plus ancienne conservée")
+status = queries.retention_status(ctx.stamp)
+st.caption(
+    "Après la purge de la nuit, chaque règle de conservation est vérifiée à nouveau sur ce que l'entrepôt garde : "
+    "le mois de la donnée la plus ancienne qu'elle conserve, comparé à sa limite. Une donnée au-delà de sa limite "
+    "fait échouer la nuit."
+)
+if status.empty:
+    st.info("Aucune vérification des durées de conservation dans cette publication.")
+else:
+    show_table(
+        status.assign(
+            Règle=status.rule.map(lambda r: fmt.label(fmt.RETENTION_CLOCKS, r)),
+            Durée=status.months.map(fmt.duration),
+            Limite=status.cutoff.map(fmt.day),
+            Ancienne=status.oldest_kept_month.map(lambda m: fmt.NO_VALUE if pd.isna(m) else fmt.month_long(m)),
+            État=["dans la limite" if n == 0 else f"{fmt.number(n)} au-delà de la limite" for n in status.past_limit],
+        )[["Règle", "Durée", "Limite", "Ancienne", "État"]].rename(
+            columns={"Limite": "Supprimé si antérieur au", "Ancienne": "Plus ancienne donnée conservée"}
+        ),
+        "durees_de_conservation",
+    )
+
 st.subheader("Révisions des périodes figées")
 revised = queries.revisions(ctx.stamp)
 st.caption(

@@ -29,16 +29,16 @@ def _month_axis() -> alt.Axis:
     return alt.Axis(title=None, labelAngle=0, labelOverlap=True)
 
 
-def _with_month_labels(data: pd.DataFrame, month: str) -> pd.DataFrame:
+def _with_month_labels(data: pd.DataFrame, month: str, label=fmt.month) -> pd.DataFrame:
     """The rows with their month as a French label ("déc. 2026"): months are drawn as ordered
     labels, not as instants on a time axis (whose ticks fall on boundaries and time zones,
     labelling December's bar "01/2027")."""
-    return data.assign(**{MONTH: [fmt.month(d) for d in pd.to_datetime(data[month])]})
+    return data.assign(**{MONTH: [label(d) for d in pd.to_datetime(data[month])]})
 
 
-def _month_order(*frames: pd.DataFrame, month: str) -> list[str]:
+def _month_order(*frames: pd.DataFrame, month: str, label=fmt.month) -> list[str]:
     months = sorted({d for df in frames for d in pd.to_datetime(df[month]) if not pd.isna(d)})
-    return list(dict.fromkeys(fmt.month(d) for d in months))
+    return list(dict.fromkeys(label(d) for d in months))
 
 
 def _month_x(order: list[str]) -> alt.X:
@@ -96,9 +96,16 @@ def monthly_bars(
 
 
 def monthly_lines(
-    df: pd.DataFrame, value: str, series: str, title: str, labels: dict[str, str], month: str = "month"
+    df: pd.DataFrame,
+    value: str,
+    series: str,
+    title: str,
+    labels: dict[str, str],
+    month: str = "month",
+    period=fmt.month,
 ) -> alt.Chart:
-    data = _with_month_labels(df[[month, series, value]].copy(), month)
+    """Lines by period (months, or quarters with ``period=fmt.quarter``), one per series."""
+    data = _with_month_labels(df[[month, series, value]].copy(), month, period)
     data[month] = pd.to_datetime(data[month])
     data["Série"] = data[series].map(lambda c: labels.get(c, c))
     # A secret month stays in the data as NULL: the line breaks there, never drawn as a zero.
@@ -106,12 +113,12 @@ def monthly_lines(
         alt.Chart(data, title=title)
         .mark_line(point=True, invalid="break-paths-show-domains")
         .encode(
-            x=_month_x(_month_order(data, month=month)),
+            x=_month_x(_month_order(data, month=month, label=period)),
             y=alt.Y(f"{value}:Q", axis=_value_axis()),
             color=alt.Color("Série:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=[
                 "Série:N",
-                alt.Tooltip(f"{MONTH}:N", title="Mois"),
+                alt.Tooltip(f"{MONTH}:N", title="Trimestre" if period is fmt.quarter else "Mois"),
                 alt.Tooltip(f"{value}:Q", format=",.1f"),
             ],
         )

@@ -147,6 +147,21 @@ COMPLIANCE_RULES = {
     "unlinked_prospects": "Lignes sans contact connu (3 ans)",
 }
 
+# What each retention rule keeps, and the clock its limit runs from (the privacy policy's words).
+RETENTION_CLOCKS = {
+    "prospects": "Prospects non clients : depuis la collecte ou le dernier contact",
+    "client_prospecting": "Prospection des clients : depuis la dernière livraison, intervention ou le dernier contact",
+    "billing": "Commandes et facturation : depuis la fin de la relation",
+    "opposition_lists": "Listes d'opposition : depuis la collecte",
+    "browsing_data": "Navigation web et cookies : depuis la visite",
+    "unlinked_prospects": "Lignes sans contact connu : depuis la collecte",
+}
+
+
+def duration(months: int) -> str:
+    """A retention period: '3 ans', '13 mois'."""
+    return f"{months // 12} ans" if months % 12 == 0 else f"{months} mois"
+
 
 def _missing(value) -> bool:
     return value is None or bool(pd.isna(value))
@@ -219,6 +234,11 @@ def month(value: date | datetime) -> str:
     return f"{MONTHS[value.month - 1]} {value.year}"
 
 
+def quarter(value: date | datetime) -> str:
+    """A quarter by its first day: 'T1 2026'."""
+    return f"T{(value.month - 1) // 3 + 1} {value.year}"
+
+
 def month_long(value: date | datetime) -> str:
     return f"{MONTHS_LONG[value.month - 1]} {value.year}"
 
@@ -247,6 +267,7 @@ TABLES = {
     **MARTS,
     "publication": "Publication",
     "publication_history": "Historique des publications",
+    "retention_status": "Durées de conservation",
     "publication_periods": "Statut des périodes",
     "publication_revisions": "Révisions",
     "guard_results": "Résultats des contrôles",

@@ -55,6 +55,25 @@ def secret_cells(df: pd.DataFrame, figures: list[str] | None = None) -> int:
     return sum(int(df[flag(c)].astype(bool).sum()) for c in (figures or figures_of(df)) if flag(c) in df.columns)
 
 
+def secret_share(df: pd.DataFrame, figure: str) -> float | None:
+    """The share of ``figure``'s cells in ``df`` that are secret (None for no cell)."""
+    if df.empty:
+        return None
+    return float(df[flag(figure)].astype(bool).mean())
+
+
+def level_to_show(hidden: dict[str, float | None]) -> str:
+    """Of levels from the finest to the coarsest, each with the share of its cells that are
+    secret, the one a page opens on: the finest, unless most of it is hidden and a coarser level
+    hides less (then the coarser that hides least)."""
+    finest, *coarser = hidden
+    shown = {level: share for level, share in hidden.items() if share is not None}
+    if finest not in shown or shown[finest] <= 0.5:
+        return finest
+    best = min((level for level in coarser if level in shown), key=shown.get, default=None)
+    return best if best is not None and shown[best] < shown[finest] else finest
+
+
 def with_notes(df: pd.DataFrame, notes: dict[str, str] | None = None) -> pd.DataFrame:
     """The figures with their flags read: a secret cell reads 'secret statistique' (whatever its
     value), a NULL cell without its flag reads its note (``notes[column]``, by default

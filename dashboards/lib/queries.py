@@ -223,6 +223,22 @@ def aid_dossiers(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def aid_dossiers_quarterly(stamp: Stamp, start: date, end: date) -> pd.DataFrame:
+    """By quarter of submission and scheme, every income category ('Tous'): the coarser level of
+    ``aid_dossiers``, for the quarters that overlap the months from ``start`` to ``end``."""
+    return read(
+        stamp,
+        f"""
+        select submitted_quarter as quarter, aid_scheme, {_with_flags(*AIDS)}
+        from mart_aid_dossiers_quarterly
+        where submitted_quarter between date_trunc('quarter', cast(? as date)) and ? and mpr_income_category = 'Tous'
+        order by submitted_quarter, aid_scheme
+    """,
+        [start, end],
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def aid_dossiers_by_income(stamp: Stamp, start: date, end: date, scheme: str) -> pd.DataFrame:
     """By quarter of submission and MaPrimeRénov' income category (k = 11): the quarters that
     overlap the months from ``start`` to ``end``."""
@@ -368,6 +384,19 @@ def compliance_monthly(stamp: Stamp) -> pd.DataFrame:
         """
         select month, rule, n_removed, n_removed_secret
         from mart_compliance_monthly order by month desc, rule
+    """,
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def retention_status(stamp: Stamp) -> pd.DataFrame:
+    """Where each retention rule stood at the run: its limit, the month of the oldest item it
+    keeps, and how many items are past the limit (none, or the run would have failed)."""
+    return read(
+        stamp,
+        """
+        select rule, months, cutoff, oldest_kept_month, past_limit, checked_at
+        from retention_status
     """,
     )
 

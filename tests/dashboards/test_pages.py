@@ -12,6 +12,7 @@ from dashboards.lib import formatting as fmt
 from dashboards.lib.auth import DEMO_ACCOUNTS, write_demo_auth_file
 from dashboards.lib.compare import add_months
 from dashboards.lib.filters import period_for
+from dashboards.lib.page import level_to_show
 from orchestration.project import DASHBOARDS_DIR
 from tests.conftest import table_rows
 
@@ -645,3 +646,86 @@ def test_stale_data_warning_appears_after_36_hours(app, dashboard_env, monkeypat
     monkeypatch.setenv("MGREEN_PUBLISHED_PATH", str(copy))
     at = app("direction")
     assert any("plus de 36 heures" in w.value for w in at.warning) == stale
+
+
+def test_conformity_page_sets_each_retention_rules_oldest_kept_against_its_limit(app, dashboard_env):
+    conn = duckdb.connect(str(dashboard_env["published"]), read_only=True)
+    status = conn.execute("select rule, months, cutoff, oldest_kept_month, past_limit from retention_status").fetchall()
+    conn.close()
+    assert {rule for rule, *_ in status} == set(fmt.RETENTION_CLOCKS)
+    at = app("dpo")
+    at.switch_page("app_pages/conformite.py").run()
+    assert not at.exception
+    table = table_with(at, "Plus ancienne donnée conservée")
+    shown = {
+        r["Règle"]: (r["Durée"], r["Supprimé si antérieur au"], r["Plus ancienne donnée conservée"], r["État"])
+        for _, r in table.iterrows()
+    }
+    assert shown == {
+        fmt.RETENTION_CLOCKS[rule]: (
+            fmt.duration(months),
+            fmt.day(limit),
+            fmt.NO_VALUE if oldest is None else fmt.month_long(oldest),
+            "dans la limite",
+        )
+        for rule, months, limit, oldest, past in status
+    }
+    # Nothing kept is older than the month of its limit, and the run kept nothing past it.
+    assert all(oldest is None or oldest >= limit.date().replace(day=1) for _, _, limit, oldest, _ in status)
+    assert {past for *_, past in status} == {0}
+    assert fmt.duration(36) == "3 ans" and fmt.duration(13) == "13 mois"
+
+
+@pytest.mark.parametrize("chosen", [None, "Mois", "Trimestre"])
+def test_aids_by_scheme_offer_the_quarter_where_most_months_are_secret(app, dashboard_env, chosen):
+    published = dashboard_env["published"]
+    start, end = last_twelve_months(published)
+    levels = {
+        "Mois": ("mart_aid_dossiers_monthly", "submitted_month", "?", "true"),
+        "Trimestre": (
+            "mart_aid_dossiers_quarterly",
+            "submitted_quarter",
+            "date_trunc('quarter', cast(? as date))",
+            "mpr_income_category = 'Tous'",
+        ),
+    }
+    shares, sums_by = {}, {}
+    for level, (mart, period, first, where) in levels.items():
+        rows = table_rows(
+            published,
+            f"""
+            select aid_scheme, sum(n_dossiers_submitted), count(*) filter (where n_dossiers_submitted_secret), count(*)
+            from {mart} where {period} between {first} and ? and aid_scheme <> 'Tous' and {where}
+            group by 1""",
+            [start, end],
+        )
+        shares[level] = sum(s for *_, s, _ in rows) / sum(n for *_, n in rows)
+        sums_by[level] = {fmt.SCHEMES[c]: (fmt.SECRET if n is None else fmt.number(n)) for c, n, _, _ in rows}
+    expected_default = level_to_show(shares)
+    at = app("direction")
+    at.switch_page("app_pages/aides.py").run()
+    radio = at.radio(key="aides_niveau")
+    assert radio.value == expected_default
+    if chosen:
+        radio.set_value(chosen).run()
+    assert not at.exception
+    level = chosen or expected_default
+    table = next(t.value for t in at.dataframe if fmt.SCHEMES["maprimerenov"] in set(t.value.iloc[:, 0]))
+    assert dict(zip(table["Libellé"], table["Déposés"])) == sums_by[level]
+    assert f"{fmt.percent(shares['Mois'])} par mois ; {fmt.percent(shares['Trimestre'])} par trimestre" in texts(at)
+    assert ("le détail est proposé par trimestre" in texts(at)) == (expected_default == "Trimestre")
+
+
+@pytest.mark.parametrize(
+    "hidden, opened",
+    [
+        ({"Mois": 0.9, "Trimestre": 0.6}, "Trimestre"),  # most months hidden, the quarter hides less
+        ({"Mois": 0.4, "Trimestre": 0.1}, "Mois"),  # most months shown: the finest level
+        ({"Mois": 0.9, "Trimestre": 0.95}, "Mois"),  # the quarter hides more
+        ({"Mois": 0.9, "Trimestre": None}, "Mois"),  # no closed quarter
+        ({"Mois": None, "Trimestre": 0.2}, "Mois"),  # no closed month: nothing to choose from
+        ({"Mois": 1.0, "Trimestre": 0.8, "Année": 0.3}, "Année"),  # the coarser that hides least
+    ],
+)
+def test_a_page_opens_on_the_finest_level_unless_most_of_it_is_hidden(hidden, opened):
+    assert level_to_show(hidden) == opened
