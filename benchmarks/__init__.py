@@ -1,1 +1,1 @@
-"""Benchmark scripts: they print Markdown tables (docs/benchmarks.md); nothing is timed in tests."""
+"""Benchmark scripts: they print Markdown tables (docs/performance.md); nothing is timed in tests."""

@@ -1,7 +1,7 @@
 {#-
-    Statistical secrecy thresholds (DESIGN.md, decision 4): k persons per published cell,
-    MGREEN_MIN_CELL_SIZE (default 5); and 11 (or k when larger) for any breakdown by income
-    category, since those figures derive from tax data.
+    Statistical secrecy thresholds (docs/privacy-guard.md, "Statistical disclosure control"):
+    k persons per published cell, MGREEN_MIN_CELL_SIZE (default 5); and 11 (or k when larger)
+    for any breakdown by income category, since those figures derive from tax data.
 -#}
 {% macro min_cell_size() -%}
     {{ return(env_var('MGREEN_MIN_CELL_SIZE', '5') | int) }}

@@ -1,8 +1,9 @@
 {#-
     MaPrimeRénov' income category from the revenu fiscal de référence and the ceilings of the
-    household's size and region (reference/maprimerenov_thresholds.csv): at or below the
-    bleu ceiling 'bleu' (très modestes), else at or below jaune 'jaune' (modestes), else at or
-    below violet 'violet' (intermédiaires), else 'rose' (supérieurs). NULL when unknown.
+    household's size and region (seeds/maprimerenov_thresholds.csv, docs/crm-contract.md): at
+    or below the bleu ceiling 'bleu' (très modestes), else at or below jaune 'jaune' (modestes),
+    else at or below violet 'violet' (intermédiaires), else 'rose' (supérieurs). NULL when
+    unknown.
 -#}
 {% macro mpr_income_category(income, bleu_max, jaune_max, violet_max) -%}
     case

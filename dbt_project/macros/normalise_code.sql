@@ -7,7 +7,7 @@
     first: the accent folding (translate over UTF-8) then runs only on the others. That is
     the same result, because every accepted value is its own plain form (checked below),
     and it takes a third to two fifths off the staging models' SQL at tier L
-    (docs/benchmarks.md, sixth round).
+    (docs/performance.md).
 -#}
 {% macro normalise_code(expression, accepted) -%}
     {%- set codes = _code_list(accepted) -%}

@@ -1,4 +1,4 @@
-{#- Email trimmed and lower-cased when it has a valid shape, else NULL (METRICS.md, persons). -#}
+{#- Email trimmed and lower-cased when it has a valid shape, else NULL (docs/glossary.md, persons). -#}
 {% macro normalise_email(expression) -%}
     case
         when regexp_matches(

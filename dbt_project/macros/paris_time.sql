@@ -1,5 +1,5 @@
 {#-
-    The CRM stores UTC; months and days of the business are Europe/Paris (METRICS.md).
+    The CRM stores UTC; months and days of the business are Europe/Paris (docs/glossary.md).
     Dispatched so that another engine can supply its own spelling.
 -#}
 {% macro to_paris_time(utc_timestamp) -%}

@@ -1,4 +1,4 @@
--- METRICS.md, persons: every contact belongs to exactly one person.
+-- docs/glossary.md, persons: every contact belongs to exactly one person.
 {{ config(meta={'dagster': {'ref': {'name': 'int_contacts_resolved'}}}) }}
 select stg.contact_key
 from {{ ref('stg_crm__contacts') }} as stg

@@ -1,4 +1,4 @@
-"""The resource every step shares: the run's settings (DESIGN.md's contract)."""
+"""The resource every step shares: the run's settings (README.md, "Configuration")."""
 
 import os
 from datetime import datetime
@@ -14,9 +14,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """Where the CRM, the logs, the warehouse and the published file are, and k.
 
     Fields left unset are read from the ``MGREEN_*`` environment variables when the step
-    runs (never at import), with DESIGN.md's defaults: ``dg.EnvVar`` cannot carry a default,
-    and the contract gives every variable one. The pseudonymisation key is never a field:
-    Dagster would store it with the run's configuration.
+    runs (never at import), with the documented defaults (README.md, "Configuration"):
+    ``dg.EnvVar`` cannot carry a default, and the contract gives every variable one. The
+    pseudonymisation key is never a field: Dagster would store it with the run's configuration.
     """
 
     source_url: str | None = None

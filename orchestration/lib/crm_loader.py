@@ -15,7 +15,7 @@ second connection while the one before is merged.
 
 Why not dlt: measured on the 1,000,000-contact CRM, its sql_database source took 50.6 s
 for ten tables where this reader took 13.4 s, and its load packages and staging dataset
-are copies of identifiers that erasure would have to chase (docs/ingestion.md).
+are copies of identifiers that erasure would have to chase (docs/decisions/0004).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import duckdb
 
 # The Paris day of a UTC timestamp: the same expression as dbt's ``to_paris_time``.
 _PARIS_DAY = "cast(timezone('Europe/Paris', timezone('UTC', {})) as date)"
-# METRICS.md: an order is cancelled when it has a cancellation time or its status is annulée,
+# docs/glossary.md: an order is cancelled when it has a cancellation time or its status is annulée,
 # the status folded as dbt's normalise_code folds it ('Annulée', ' ANNULEE '), as in
 # stg_crm__orders.is_cancelled. Retention and the marts must agree on it: on who is a client
 # (a prospect taken for a client would outlive its three years) and on which month is cut.

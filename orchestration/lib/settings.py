@@ -1,4 +1,4 @@
-"""The configuration contract of DESIGN.md, read from the environment at run time.
+"""The configuration contract (README.md, "Configuration"), read from the environment at run time.
 
 Defaults live under ``data/`` in the repository. Relative paths given in the environment are
 taken from the current directory, as a shell user expects.

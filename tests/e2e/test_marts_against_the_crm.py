@@ -238,7 +238,7 @@ def test_satisfaction_answers_and_nps_equal_the_crm(crm, aggregate, run_month):
 
 
 def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, aggregate, run_paris, run_month):
-    """METRICS.md, impayés: at each month's end (the current month's at the run), invoices past
+    """docs/glossary.md, unpaid invoices: at each month's end (the current month's at the run), invoices past
     their due day, not cancelled, issued before and not fully paid by then, and what remains
     due on them after the payments made by then."""
     invoices = crm("select invoice_id, issued_at, due_on, amount_incl_tax_eur, status, updated_at from invoices")
@@ -279,7 +279,7 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, aggregate, run_par
 
 
 def test_new_cumulative_and_active_clients_equal_the_crm(crm, person_of, aggregate, run_month):
-    """METRICS.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
+    """docs/glossary.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
     that was not cancelled; new in the month of the first such order; active in a month with an
     order, a completed installation, a ticket opened or an invoice issued, once a client."""
     orders = crm("select order_id, contact_id, ordered_at, status, cancelled_at from orders")
@@ -339,7 +339,7 @@ def first_contacts(crm, person_of, run_at) -> pd.DataFrame:
 
 
 def test_funnel_cohorts_equal_the_crm(crm, person_of, first_contacts, aggregate, run_month):
-    """METRICS.md, funnel: a person's cohort is the month of their first contact (a creation
+    """docs/glossary.md, funnel: a person's cohort is the month of their first contact (a creation
     date after the run does not count as first), their channel that contact's; each stage
     counts the cohort's persons who ever reached it: a request for a quote or a visit, a quote
     sent, a quote signed, an installation completed, an invoice paid."""
@@ -387,7 +387,7 @@ def departement(*postcodes) -> str:
 
 
 def test_orders_by_departement_category_and_channel_equal_the_crm(crm, person_of, first_contacts, aggregate, run_month):
-    """METRICS.md, orders and revenue, broken down: an order's département is its site's (the
+    """docs/glossary.md, orders and revenue, broken down: an order's département is its site's (the
     order's postcode, else its quote's, else its contact's); its channel, the acquisition
     channel of its person's first contact; its categories, those of its quote's lines, each
     counted once, beside the all-categories total. Each dimension has its 'Tous' line. Revenue

@@ -39,12 +39,12 @@ def paris_month(utc_text: str) -> str:
 
 
 def is_cancelled(status: str | None, cancelled_at: str | None) -> bool:
-    """METRICS.md: an order is cancelled when it has a cancellation time or its status is annulée."""
+    """docs/glossary.md: an order is cancelled when it has a cancellation time or its status is annulée."""
     return cancelled_at is not None or unidecode(status or "").strip().lower() == "annulee"
 
 
 def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
-    """Computed from the CRM directly, by METRICS.md's definitions (independent of dbt)."""
+    """Computed from the CRM directly, by docs/glossary.md's definitions (independent of dbt)."""
     conn = sqlite3.connect(sqlite_path)
     rows = conn.execute(
         "select o.ordered_at, o.status, o.cancelled_at, q.total_excl_tax_eur "
@@ -241,7 +241,7 @@ def test_a_visitor_controlled_source_is_counted_but_its_label_never_published(pu
 
 
 def crm_persons(src: sqlite3.Connection) -> dict[int, str]:
-    """METRICS.md's persons, computed in Python from the CRM: same valid email, else same valid
+    """docs/glossary.md's persons, computed in Python from the CRM: same valid email, else same valid
     phone (a phone also carried by contacts with a valid email joins the earliest of them), else
     the contact alone. Independent of the warehouse's SQL, which it checks."""
     email_shape = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")

@@ -60,7 +60,9 @@ def model(dbt, session):
         pd.DataFrame(
             {
                 "mart": secrets["mart"],
-                "cell_number": [int(closing[m]["cell_number"].iloc[int(r)]) for m, r in zip(secrets["mart"], secrets["row"])],
+                "cell_number": [
+                    int(closing[m]["cell_number"].iloc[int(r)]) for m, r in zip(secrets["mart"], secrets["row"])
+                ],
                 "figure": secrets["figure"],
             }
         )
@@ -74,4 +76,3 @@ def model(dbt, session):
             parts.append(pd.DataFrame({"mart": mart, "cell_number": numbers, "figure": figure}))
     out = pd.concat(parts, ignore_index=True)
     return out.astype({"mart": "string", "cell_number": "int64", "figure": "string"})
-

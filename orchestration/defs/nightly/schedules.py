@@ -17,7 +17,7 @@ nightly_job = dg.define_asset_job(
     NIGHTLY_JOB_NAME,
     selection=dg.AssetSelection.all(),
     # One process, steps in order: about 2 s per step cheaper than the multiprocess executor
-    # (docs/benchmarks.md), and the warehouse has one writer at a time anyway.
+    # (docs/performance.md), and the warehouse has one writer at a time anyway.
     executor_def=dg.in_process_executor,
     description="Load the CRM and the logs, forget, transform, guard, publish.",
     # Enforced by the daemon's run monitoring, which `mgreen` turns on (orchestration/lib/instance.py).
@@ -55,7 +55,7 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def nightly_success_means_published(context: dg.RunStatusSensorContext):
     """Dagster ends a run in success when steps were skipped because an upstream output never
     came: for the nightly, success must mean a new publication. `mgreen run` applies the same
-    verdict (orchestration/cli.py); for the runs the daemon launches, this sensor turns such a
+    verdict (orchestration/cli/run.py); for the runs the daemon launches, this sensor turns such a
     run's status into a failure, with the reasons, where the UI and any run-failure alert see it."""
     from orchestration.defs.publication.assets import PUBLISHED_KEY
     from orchestration.lib.run_report import explain_unpublished, unpublished_reasons

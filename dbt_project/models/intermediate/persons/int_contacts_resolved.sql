@@ -25,7 +25,7 @@ phones_of_email_persons as (
 
 resolved as (
 
-    -- METRICS.md, persons: same valid email, else same valid phone, else the contact alone.
+    -- docs/glossary.md, persons: same valid email, else same valid phone, else the contact alone.
     select
         contacts.contact_key,
         case

@@ -94,7 +94,7 @@ paid as (
 
 stages as (
 
-    -- METRICS.md, acquisition funnel: when each person first reached each stage.
+    -- docs/glossary.md, acquisition funnel: when each person first reached each stage.
     select
         persons.person_key,
         persons.cohort_month,

@@ -31,7 +31,7 @@ line_categories as (
 
 categorised as (
 
-    -- METRICS.md: an order with several categories counts once in each of them.
+    -- docs/glossary.md: an order with several categories counts once in each of them.
     select distinct
         orders.order_id,
         coalesce(line_categories.product_category, 'non_renseignee') as product_category

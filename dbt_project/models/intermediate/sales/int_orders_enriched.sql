@@ -39,7 +39,7 @@ joined as (
         orders.order_status,
         orders.is_cancelled,
         orders.cancelled_at,
-        -- METRICS.md, revenue: the signed quote's amount excluding tax.
+        -- docs/glossary.md, orders and revenue: the signed quote's amount excluding tax.
         quotes.total_excl_tax_eur as revenue_excl_tax_eur,
         quotes.total_excl_tax_eur is null as is_revenue_unknown,
         quotes.signed_at
