@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # The benchmarks time the one-day run this many times from the same state (median and range).
 BENCH_REPEAT ?= 3
 
-.PHONY: install manifest demo run test test-fast lint dev dashboards bench bench-s bench-m bench-l clean
+.PHONY: install manifest demo run test test-fast imports lint dev dashboards bench bench-s bench-m bench-l clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -29,13 +29,16 @@ demo: manifest  ## demo key, demo CRM, one nightly run, then the dashboards on h
 run: manifest  ## the nightly job once, on the configured source
 	$(BIN)/mgreen run
 
-test: manifest  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
+test: manifest imports  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
 	$(BIN)/pytest -q
 
-test-fast: manifest  ## without the end-to-end, PostgreSQL and browser tiers
+test-fast: manifest imports  ## without the end-to-end, PostgreSQL and browser tiers
 	$(BIN)/pytest -q -m "not e2e and not postgres and not browser"
 
-lint: $(INSTALLED)
+imports: $(INSTALLED)  ## the packages' layers (import-linter contracts in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
+
+lint: imports
 	$(BIN)/ruff check orchestration dashboards expectations synthetic_crm disclosure tests benchmarks
 	$(BIN)/ruff format --check orchestration dashboards expectations synthetic_crm disclosure tests benchmarks
 

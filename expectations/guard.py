@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -238,7 +239,10 @@ class RawIdentifiers:
     identifiers are neither copied, nor hashed, nor kept; the query returns counts.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules):
+    def __init__(self, conn: duckdb.DuckDBPyConnection, rules: Rules, identifiers: Iterable[tuple[str, str, str]]):
+        """``identifiers``: (table, column, kind) of the raw columns that hold identifiers, kind
+        'phone' or another (the CRM contract says which: ``orchestration.lib.contract``); first
+        and last names are checked in pairs (``rules.full_names_from``)."""
         self.conn = conn
         raw_columns = {
             tuple(r)
@@ -246,7 +250,11 @@ class RawIdentifiers:
                 "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
             ).fetchall()
         }
-        self.columns = self._identifier_columns(raw_columns)
+        self.columns = [
+            (table, column, kind)
+            for table, column, kind in identifiers
+            if kind not in ("first_name", "last_name") and (table, column) in raw_columns
+        ]
         self.names = [
             (table, first, last)
             for table, first, last in rules.full_names_from
@@ -265,23 +273,6 @@ class RawIdentifiers:
                 expr = _GENERAL_NORM.format(v=f"{a} || {b}")
                 selects.append(f"select 'g:' || {expr} from raw.{table} where {a} is not null and {b} is not null")
         return " union all ".join(selects) if selects else "select null::varchar as v where false"
-
-    @staticmethod
-    def _identifier_columns(raw_columns: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
-        """(table, column, kind) of the contract's identifiers present in raw; names go in pairs."""
-        from orchestration.lib.contract import crm_tables
-
-        found = [
-            (table.name, col.name, col.identifier)
-            for table in crm_tables().values()
-            for col in table.columns
-            if col.identifier
-            and col.identifier not in ("first_name", "last_name")
-            and (table.name, col.name) in raw_columns
-        ]
-        if ("web_sessions", "ip") in raw_columns:
-            found.append(("web_sessions", "ip", "ip"))
-        return found
 
     def matches(self, columns: dict[str, tuple[str, list[str]]]) -> dict[str, dict[str, int]]:
         """Per table and column, how many distinct values equal a raw identifier.
@@ -338,10 +329,12 @@ def run_guard(
     schema: str,
     k: int,
     persons_total: int | None = None,
+    identifiers: Iterable[tuple[str, str, str]],
     target: str = "warehouse",
     rules: Rules | None = None,
 ) -> GuardReport:
-    """Check every table of ``catalog.schema``; the connection must also see ``raw``."""
+    """Check every table of ``catalog.schema``; the connection must also see ``raw``, whose
+    ``identifiers`` (``RawIdentifiers``) no published value may equal."""
     rules = rules or load_rules()
     tables = discover_tables(conn, catalog, schema)
     report = GuardReport(target=target, tables=tables)
@@ -354,7 +347,7 @@ def run_guard(
     # Each rule family is one validation over every table (GX's cost is per expectation and
     # per validation, not per value); the findings stay per table, column and rule.
     values = _value_findings(validator, frames, rules)
-    raw = _raw_identifier_findings(validator, frames, relations, RawIdentifiers(conn, rules), rules)
+    raw = _raw_identifier_findings(validator, frames, relations, RawIdentifiers(conn, rules, identifiers), rules)
     counted = {t: df for t, df in frames.items() if t not in METADATA_TABLES}
     specs, broken = _specs(frames.get(RULES_TABLE), counted)
     for why in broken.values():

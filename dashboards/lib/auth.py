@@ -23,8 +23,9 @@ from pathlib import Path
 
 import yaml
 
+from dashboards.lib.config import AUTH_FILE_ENV, auth_file
+
 ROLES = ("direction", "commercial", "dpo")
-AUTH_FILE_ENV = "MGREEN_DASHBOARD_AUTH_FILE"
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,6 @@ DEMO_ACCOUNTS = (
     DemoAccount("commercial", "demo-commercial-2026", "commercial", "Commercial", "Démo"),
     DemoAccount("dpo", "demo-dpo-2026", "dpo", "DPO", "Démo"),
 )
-
-
-def auth_file() -> Path:
-    from orchestration.project import DATA_DIR
-
-    return Path(os.environ.get(AUTH_FILE_ENV) or DATA_DIR / "dashboards" / "auth.yaml")
 
 
 MIN_PASSWORD_LENGTH = 12

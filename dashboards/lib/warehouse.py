@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from orchestration.lib.settings import Settings
+from dashboards.lib.config import published_path
 
 
 class NotPublishedError(RuntimeError):
     """No published file yet."""
-
-
-def published_path() -> Path:
-    return Settings.from_env(os.environ).published_path
 
 
 def stamp(path: Path | None = None) -> tuple[str, int, int]:

@@ -58,3 +58,19 @@ def crm_tables(path: Path = CRM_SOURCES_FILE) -> dict[str, SourceTable]:
         )
         tables[t["name"]] = SourceTable(t["name"], cols, tuple(t["meta"]["primary_key"]))
     return tables
+
+
+# Identifiers of the session logs, which the CRM contract does not declare.
+WEB_IDENTIFIERS = (("web_sessions", "ip", "ip"),)
+
+
+def raw_identifiers() -> list[tuple[str, str, str]]:
+    """(table, column, kind) of every raw column that holds an identifier: the contract's, and
+    the session logs' IP address. The privacy guard refuses any published value equal to one."""
+    declared = [
+        (table.name, col.name, col.identifier)
+        for table in crm_tables().values()
+        for col in table.columns
+        if col.identifier
+    ]
+    return declared + list(WEB_IDENTIFIERS)

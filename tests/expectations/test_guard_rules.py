@@ -13,6 +13,7 @@ import pytest
 from disclosure.pattern import protect
 from disclosure.spec import parse
 from expectations.guard import GuardReport, RawIdentifiers, load_rules, run_guard
+from orchestration.lib.contract import raw_identifiers
 from orchestration.lib.publication import (
     PublicationError,
     candidate_path,
@@ -249,7 +250,7 @@ def conn():
 
 
 def guard(conn) -> GuardReport:
-    return run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS)
+    return run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS, identifiers=raw_identifiers())
 
 
 def test_the_clean_mart_passes_every_rule(conn):
@@ -334,15 +335,18 @@ def test_raw_identifiers_are_counted_per_table_and_column_in_one_pass(conn):
         "mart_names": ("marts.mart_names", ["segment", "n"]),
         "mart_clean": ("marts.mart_clean", ["departement", "n_orders"]),
     }
-    found = RawIdentifiers(conn, load_rules()).matches(tables)
+    found = RawIdentifiers(conn, load_rules(), raw_identifiers()).matches(tables)
     assert found == {
         "mart_codes": {"code": 2, "libelle": 2},
         "mart_names": {"segment": 1, "n": 0},
         "mart_clean": {"departement": 0, "n_orders": 0},
     }
     conn.execute("insert into raw.contacts (contact_id, email) values (2, 'Lea.Nouvelle@example.org')")
-    assert RawIdentifiers(conn, load_rules()).matches(tables)["mart_codes"] == {"code": 3, "libelle": 2}
-    assert RawIdentifiers(conn, load_rules()).matches({}) == {}
+    assert RawIdentifiers(conn, load_rules(), raw_identifiers()).matches(tables)["mart_codes"] == {
+        "code": 3,
+        "libelle": 2,
+    }
+    assert RawIdentifiers(conn, load_rules(), raw_identifiers()).matches({}) == {}
 
 
 def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path):
@@ -363,7 +367,15 @@ def test_an_exception_with_a_reason_waives_one_rule_on_one_column(conn, tmp_path
         "dimensions": {"departement": "additive", "segment": "fixed"},
     }
     leak(conn, with_column("segment", "'06 12 34 56 78'"), dimension)
-    report = run_guard(conn, catalog="memory", schema="marts", k=K, persons_total=PERSONS, rules=load_rules(rules_file))
+    report = run_guard(
+        conn,
+        catalog="memory",
+        schema="marts",
+        k=K,
+        persons_total=PERSONS,
+        identifiers=raw_identifiers(),
+        rules=load_rules(rules_file),
+    )
     assert report.passed, report.summary()
     waived = [f for f in report.findings if f.excepted]
     assert waived and "Test codes" in waived[0].message
@@ -397,7 +409,13 @@ def publish(conn, published, run_id: str = "r"):
             candidate,
             rows,
             lambda cat, schema: run_guard(
-                conn, catalog=cat, schema=schema, k=K, persons_total=PERSONS, target="published file"
+                conn,
+                catalog=cat,
+                schema=schema,
+                k=K,
+                persons_total=PERSONS,
+                identifiers=raw_identifiers(),
+                target="published file",
             ),
         )
     except PublicationError:

@@ -5,6 +5,7 @@ import dagster as dg
 
 from expectations.guard import GuardReport, run_guard
 from orchestration.defs.resources import WarehouseResource, run_instant
+from orchestration.lib.contract import raw_identifiers
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.warehouse import connect, writer_lock
 from orchestration.project import dbt_manifest
@@ -74,6 +75,7 @@ def defs() -> dg.Definitions:
                     schema="marts",
                     k=settings.min_cell_size,
                     persons_total=persons_total(conn),
+                    identifiers=raw_identifiers(),
                     target="warehouse",
                 )
                 record(conn, context.run.run_id, now, report)

@@ -10,6 +10,7 @@ from expectations.guard import run_guard
 from orchestration.defs.guard.checks import mart_keys
 from orchestration.defs.resources import WarehouseResource, run_instant
 from orchestration.lib import history
+from orchestration.lib.contract import raw_identifiers
 from orchestration.lib.guard_results import persons_total, record
 from orchestration.lib.publication import (
     PublicationError,
@@ -66,6 +67,7 @@ def defs() -> dg.Definitions:
                             schema=schema,
                             k=settings.min_cell_size,
                             persons_total=persons,
+                            identifiers=raw_identifiers(),
                             target="published file",
                         )
                         record(conn, context.run_id, now, report)
