@@ -1,13 +1,15 @@
 {#-
     True for a period (a Paris month, or a Paris day with grain='day') that retention has not
-    cut into: no range of days recorded under one of `names` in ops.retention_cuts (written by
-    the nightly's retention step, orchestration/lib/retention_cuts.py) touches it. A mart
+    cut into: no range of days recorded under one of `names` in the source ops.retention_cuts
+    (written by the nightly's retention step, orchestration/lib/retention_cuts.py) touches it. A mart
     keeps only such periods, so that a month missing part of its rows is not published as if
     it were whole. True for every period on a warehouse without the table.
 -#}
 {% macro is_retained(period, names, grain='month') -%}
-    {%- set relation = adapter.get_relation(database=target.database, schema='ops',
-                                            identifier='retention_cuts') if execute else none -%}
+    {#- source() makes the table an input of the calling model in dbt's lineage and Dagster's. -#}
+    {%- set cuts = source('ops', 'retention_cuts') -%}
+    {%- set relation = adapter.get_relation(database=cuts.database, schema=cuts.schema,
+                                            identifier=cuts.identifier) if execute else none -%}
     {%- if relation is none -%}
         true
     {%- else -%}

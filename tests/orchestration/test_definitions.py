@@ -1,6 +1,7 @@
 """Definition tier: everything loads, every mart is guarded, the schedule is what we say."""
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -10,6 +11,7 @@ from orchestration.definitions import defs
 from orchestration.defs.guard.checks import CHECK_NAME, mart_keys
 from orchestration.defs.nightly.schedules import nightly_schedule
 from orchestration.lib.run_instant import AS_OF_TAG, parse_instant
+from orchestration.project import DBT_PROJECT_DIR
 
 
 def test_definitions_load():
@@ -45,6 +47,27 @@ def test_raw_tables_feed_dbt_sources():
     graph = defs().resolve_asset_graph()
     staging = graph.get(dg.AssetKey(["staging", "stg_crm__contacts"]))
     assert dg.AssetKey(["raw", "contacts"]) in staging.parent_keys
+
+
+def test_the_records_of_forgetting_are_the_raw_steps_outputs_and_the_marts_inputs():
+    # The periods retention cut into decide which months a mart publishes: the step that writes
+    # them produces the asset, and every aggregate that filters on them reads it (dbt's source).
+    graph = defs().resolve_asset_graph()
+    cuts, events = dg.AssetKey(["ops", "retention_cuts"]), dg.AssetKey(["ops", "gdpr_events"])
+    raw_step = graph.get(dg.AssetKey(["raw", "contacts"]))
+    for key in (cuts, events):
+        assert graph.get(key).is_materializable
+        assert graph.get(key).assets_def is raw_step.assets_def
+    readers = {key.path[-1] for key in graph.get(cuts).child_keys}
+    filtered = {
+        path.stem
+        for path in Path(DBT_PROJECT_DIR, "models").rglob("agg_*.sql")
+        if "is_retained(" in path.read_text(encoding="utf-8")
+    }
+    assert filtered and filtered <= readers
+    assert "mart_compliance_monthly" in {
+        key.path[-1] for child in graph.get(events).child_keys for key in [child, *graph.get(child).child_keys]
+    }
 
 
 def test_schedule_runs_the_nightly_job_at_two_in_paris():

@@ -23,6 +23,10 @@ from orchestration.project import dbt_rebuilt_schemas
 RAW_GROUP = "raw"
 WEB_SESSIONS_KEY = dg.AssetKey(["raw", "web_sessions"])
 COMPACTION_KEY = dg.AssetKey(["ops", "warehouse_compaction"])
+# The step's own records, which dbt reads as sources (models/staging/ops): they are the same
+# asset keys as dbt's sources, so lineage runs from this step through them to the marts.
+GDPR_EVENTS_KEY = dg.AssetKey(["ops", "gdpr_events"])
+RETENTION_CUTS_KEY = dg.AssetKey(["ops", "retention_cuts"])
 
 
 class RawLayerConfig(dg.Config):
@@ -53,6 +57,21 @@ def _raw_specs() -> list[dg.AssetSpec]:
             description="The website's session logs, one row per session (browsing data; 13 months).",
         )
     )
+    specs += [
+        dg.AssetSpec(
+            GDPR_EVENTS_KEY,
+            group_name=RAW_GROUP,
+            kinds={"duckdb"},
+            description="What erasures and retention removed, per run, rule and table (counts, no person).",
+        ),
+        dg.AssetSpec(
+            RETENTION_CUTS_KEY,
+            group_name=RAW_GROUP,
+            kinds={"duckdb"},
+            description="The periods retention cut into, per table column and range of days: the marts do not "
+            "publish a period missing part of its rows.",
+        ),
+    ]
     return specs
 
 
@@ -87,6 +106,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
                 f"by the load (run {context.run_id})",
             )
         unmark(conn, in_progress)
+        cut_ranges = conn.execute("select count(*) from ops.retention_cuts").fetchone()[0]
     if refresh.full_refresh and not config.full_refresh:
         context.log.info(
             "Reloaded the CRM and the logs in full, once: older retention rules had purged this warehouse "
@@ -127,6 +147,14 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
             "seconds": round(web.seconds, 2),
         },
     )
+    yield dg.MaterializeResult(
+        asset_key=GDPR_EVENTS_KEY,
+        metadata={
+            "erased_rows": erased.total,
+            "retained_rows": sum(r.total for r in refresh.retained.values()),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=RETENTION_CUTS_KEY, metadata={"cut_ranges": cut_ranges})
     context.log.info(
         f"Forgotten: {erased.total} rows of {erased.contacts} executed erasures; "
         + ", ".join(f"{rule}: {r.total} rows" for rule, r in refresh.retained.items())
