@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # The benchmarks time the one-day run this many times from the same state (median and range).
 BENCH_REPEAT ?= 3
 
-.PHONY: install manifest demo run test test-fast imports lint dev dashboards bench bench-s bench-m bench-l clean
+.PHONY: install manifest demo run test test-fast imports lint dev docs dashboards bench bench-s bench-m bench-l clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -44,6 +44,10 @@ lint: imports
 
 dev: manifest  ## Dagster's UI (asset graph, checks, schedule) with the same configuration
 	$(BIN)/mgreen dev
+
+# No key and no data: an empty throw-away warehouse and a throw-away key (orchestration/lib/dbt_docs.py).
+docs: $(INSTALLED)  ## dbt's documentation site (descriptions, tests, lineage to the pages) in data/docs/site
+	$(BIN)/python -m orchestration.lib.dbt_docs
 
 dashboards: $(INSTALLED)
 	$(BIN)/mgreen dashboards
