@@ -56,7 +56,7 @@ settled as (
         invoices.amount_incl_tax_eur,
         coalesce(settlement.paid_total_eur, 0) as paid_total_eur,
         invoices.invoice_status,
-        invoices.invoice_status = 'annulee' as is_cancelled,
+        coalesce(invoices.invoice_status = 'annulee', false) as is_cancelled,  -- no status: not cancelled
         -- Paid when the payments cover the amount; an invoice the CRM marks paid without its
         -- payment rows is taken as paid at its last update.
         coalesce(

@@ -18,9 +18,11 @@ pseudonymised as (
         {{ is_known_code('status', ['a_planifier', 'planifiee', 'installee', 'annulee']) }} as is_status_known,
         {{ departement_code('site_postcode') }} as site_departement_code,
         cancelled_at,
+        -- No status and no cancellation time is not a cancellation (never NULL: the marts would
+        -- count the order as neither cancelled nor not).
         (
             cancelled_at is not null
-            or {{ normalise_code('status', ['a_planifier', 'planifiee', 'installee', 'annulee']) }} = 'annulee'
+            or coalesce({{ normalise_code('status', ['a_planifier', 'planifiee', 'installee', 'annulee']) }} = 'annulee', false)
         ) as is_cancelled,
         updated_at
     from source
