@@ -17,8 +17,9 @@ import duckdb
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import STATE_TABLE, TableLoad, ensure_state, load_tables
 from orchestration.lib.forgetting import ERASURE, ERASURE_RULE, ErasureLinks, EventLog, Forgotten, apply_erasures
-from orchestration.lib.retention import RETENTION, RULES, RULES_VERSION, apply_retention, cutoff, record_status
+from orchestration.lib.retention import apply_retention, record_status
 from orchestration.lib.retention_cuts import clear_cuts
+from orchestration.lib.retention_rules import RETENTION, RULES, RULES_VERSION, cutoff
 from orchestration.lib.web_sessions import WebLoad, load_web_sessions
 
 # The CRM table that says whose erasure the CRM has executed.

@@ -1,9 +1,9 @@
 """Retention rules of the privacy policy, applied to the warehouse's own copy (raw).
 
-The rules are here, in one readable table: each names the policy's sentence it implements
-(the retention section of the privacy policy, summarised in docs/ingestion.md), its period, and
-the SQL that selects what is past it.
-``apply_retention`` runs every rule at an instant (the run's time) and returns the counts.
+The rules are one readable table (``retention_rules.py``): each names the policy's sentence it
+implements, its period, and the SQL that selects what is past it. Here, the engine:
+``apply_retention`` runs every rule at an instant (the run's time) and returns the counts, and
+``record_status`` measures afterwards what each rule keeps (its clocks) against its limit.
 The marts are rebuilt from what remains, and publish only the periods that retention has not
 cut into (``retention_cuts.py``).
 """
@@ -15,27 +15,10 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.lib.forgetting import EventLog, Forgotten, forget_contacts, names_no_contact
-from orchestration.lib.retention_cuts import CANCELLED_INVOICE, CANCELLED_ORDER, cut_until, ensure_cuts, record_purge
-
-
-@dataclass(frozen=True)
-class RetentionRule:
-    name: str
-    policy: str
-    months: int
-    # SQL selecting contact ids to forget entirely (forget_contacts), given :cutoff.
-    contacts_sql: str | None = None
-    # Or plain deletions: (table, where clause given :cutoff).
-    deletions: tuple[tuple[str, str], ...] = ()
-    # A period the rule empties up to its cutoff whatever it deletes (log files older than the
-    # cutoff are not even loaded): recorded as cut up to the cutoff, each night.
-    empties: str | None = None
-    # What the rule's clock reads on what it keeps: (table the SQL needs, SQL selecting one
-    # ``clock`` per item the rule judges, a person or a row). Measured after the purge
-    # (``retention_status``): the oldest is the one closest to going, and none may be past.
-    clocks: tuple[tuple[str, str], ...] = ()
-
+from orchestration.lib.forgetting import EventLog, Forgotten, forget_contacts
+from orchestration.lib.retention_cuts import cut_until, ensure_cuts, record_purge
+from orchestration.lib.retention_rules import RETENTION, RULES, cutoff
+from orchestration.lib.sql_semantics import CANCELLED_ORDER, cancelled_invoice, resolve_persons
 
 # The rules' clocks are a person's, not a contact's: the CRM holds one person under several
 # contacts, and the warehouse resolves them as docs/glossary.md says (same valid email, else same
@@ -51,14 +34,6 @@ class RetentionRule:
 # keeps for the relationship plus ten years, not three (the CRM has installed and paid orders
 # whose status an operator typed 'Annulée').
 
-# The rules' version. A warehouse whose raw layer older rules purged is reloaded in full once
-# (raw_layer.refresh_raw), so that what the current rules keep comes back from the CRM:
-# 1 recorded the cuts (contacts judged one by one), 2 judges a person's contacts together, 3
-# takes whoever was billed for a client.
-RULES_VERSION = 3
-# How ops.gdpr_events names a retention purge (kind; the rule is the rule's name).
-RETENTION = "retention"
-
 # When a person was last heard from, per contact ``c``: its collection or its last contact,
 # whichever is later. A date after the run is a typing error (the CRM has contacts "created" in
 # 2033 whose rows were written in 2019): it is ignored, and a contact with no other date counts
@@ -68,193 +43,6 @@ _LAST_HEARD = (
     "coalesce(greatest(case when c.created_at <= $now then c.created_at end, "
     "case when c.last_contact_at <= $now then c.last_contact_at end), c.updated_at)"
 )
-
-# A row whose contact id is missing or names no contact of raw.
-_NO_CONTACT = names_no_contact()
-# A quote of no contact that no order refers to, collected more than three years ago.
-_QUOTE_NO_ORDER = f"{_NO_CONTACT} and quote_id not in (select quote_id from raw.orders where quote_id is not null)"
-_UNLINKED_QUOTE = f"{_QUOTE_NO_ORDER} and least(created_at, updated_at) < $cutoff"
-
-# The tables of a client's prospecting and loyalty data.
-_PROSPECTING = ("consents", "requests", "calls", "simulations", "survey_responses")
-
-RULES: tuple[RetentionRule, ...] = (
-    RetentionRule(
-        name="prospects",
-        policy="Non-client prospects: 3 years from collection or from the prospect's last contact.",
-        months=36,
-        contacts_sql=(
-            "select contact_id from _contact_person where person in ("
-            "select person from _person_last_heard where last_heard < $cutoff "
-            "and person not in (select person from _client_persons))"
-        ),
-        clocks=(
-            (
-                "contacts",
-                "select last_heard as clock from _person_last_heard "
-                "where person not in (select person from _client_persons)",
-            ),
-        ),
-    ),
-    # A client who contacts M'green again is heard from: as CNIL's référentiel on commercial
-    # management counts the last contact coming from the client among the ends of the commercial
-    # relationship, the clock runs from the later of the last delivery or service and the
-    # person's last contact (the prospects' clock). Judged on deliveries alone, the request a
-    # past client sent last month would go tonight.
-    RetentionRule(
-        name="client_prospecting",
-        policy=(
-            "Prospecting and loyalty data of clients: 3 years from the last delivery or the end of the last service."
-        ),
-        months=36,
-        deletions=tuple(
-            (table, "contact_id in (select contact_id from _clients_past_service)") for table in _PROSPECTING
-        ),
-        clocks=tuple(
-            (
-                table,
-                "select c.clock from _client_clock c where c.person in (select p.person from _contact_person p "
-                f"join raw.{table} t on t.contact_id = p.contact_id)",
-            )
-            for table in _PROSPECTING
-        ),
-    ),
-    RetentionRule(
-        name="billing",
-        policy="Order, contract and billing data: the relationship plus 10 years.",
-        months=120,
-        contacts_sql=(
-            "select contact_id from _contact_person where person in ("
-            "select person from _relationship_end group by person having max(relationship_end) < $cutoff) "
-            "union select contact_id from _relationship_end where person is null and relationship_end < $cutoff"
-        ),
-        clocks=(
-            (
-                "orders",
-                "select max(relationship_end) as clock from _relationship_end where person is not null group by person "
-                "union all select relationship_end from _relationship_end where person is null",
-            ),
-        ),
-    ),
-    RetentionRule(
-        name="opposition_lists",
-        policy="Opposition lists: 3 years from collection.",
-        months=36,
-        deletions=(("consents", "not granted and recorded_at < $cutoff"),),
-        clocks=(("consents", "select recorded_at as clock from raw.consents where not granted"),),
-    ),
-    RetentionRule(
-        name="browsing_data",
-        policy="Cookies and browsing data: 13 months.",
-        months=13,
-        deletions=(
-            ("web_sessions", "started_at < $cutoff"),
-            ("web_sessions_quarantine", "source_file < strftime($cutoff, '%Y-%m-%d') || '.jsonl'"),
-        ),
-        empties="web_sessions.started_at",
-        clocks=(
-            ("web_sessions", "select started_at as clock from raw.web_sessions"),
-            (
-                "web_sessions_quarantine",
-                # a log file is kept while its day has not wholly passed the cutoff
-                "select try_strptime(source_file, '%Y-%m-%d.jsonl') + interval 1 day as clock "
-                "from raw.web_sessions_quarantine",
-            ),
-        ),
-    ),
-    # The CRM's rows that no contact reaches: calls it could not match (the caller's number is a
-    # direct identifier), simulations of visitors who stayed anonymous (their household's tax
-    # income, postcode and home), and rows whose contact id names no contact of raw (the CRM's
-    # dirty references, or a row the CRM sent again after retention purged its person). No
-    # person carries them to a rule above, so they were kept for ever. Whoever called,
-    # simulated, consented, asked or got a quote is at most a prospect to M'green: three years
-    # from the collection (from when the CRM wrote the row when that date is later, a typing
-    # error). A quote an order refers to is the order's, and stays. No mart counts these rows
-    # (the funnel joins requests and quotes to their contact): no period is cut.
-    RetentionRule(
-        name="unlinked_prospects",
-        policy="Non-client prospects: 3 years from collection or from the prospect's last contact.",
-        months=36,
-        deletions=(
-            ("calls", f"{_NO_CONTACT} and least(started_at, updated_at) < $cutoff"),
-            ("simulations", f"{_NO_CONTACT} and least(created_at, updated_at) < $cutoff"),
-            ("consents", f"{_NO_CONTACT} and least(recorded_at, updated_at) < $cutoff"),
-            ("requests", f"{_NO_CONTACT} and least(created_at, updated_at) < $cutoff"),
-            ("quote_lines", f"quote_id in (select quote_id from raw.quotes where {_UNLINKED_QUOTE})"),
-            ("quotes", _UNLINKED_QUOTE),
-        ),
-        clocks=(
-            *(
-                (table, f"select least({column}, updated_at) as clock from raw.{table} where {_NO_CONTACT}")
-                for table, column in (
-                    ("calls", "started_at"),
-                    ("simulations", "created_at"),
-                    ("consents", "recorded_at"),
-                    ("requests", "created_at"),
-                )
-            ),
-            (
-                "quotes",
-                f"select least(created_at, updated_at) as clock from raw.quotes where {_QUOTE_NO_ORDER}",
-            ),
-        ),
-    ),
-)
-
-
-def cutoff(at: datetime, months: int) -> datetime:
-    """``at`` minus whole months (the last day of the month when the day does not exist)."""
-    year, month = divmod(at.year * 12 + at.month - 1 - months, 12)
-    month += 1
-    day = at.day
-    while True:
-        try:
-            return at.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
-
-
-# dbt's normalise_email and normalise_phone (macros/), spelt for the raw columns: the same
-# person for retention as for the marts (a test compares the two groupings on a built warehouse).
-_EMAIL = (
-    "case when regexp_matches(lower(trim(email)), '^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$') "
-    "then lower(trim(email)) end"
-)
-_DIGITS = "regexp_replace(phone, '[\\s.()/-]', '', 'g')"
-_PHONE = (
-    f"case when regexp_matches({_DIGITS}, '^0[1-9][0-9]{{8}}$') then '+33' || substr({_DIGITS}, 2) "
-    f"when regexp_matches({_DIGITS}, '^\\+33[1-9][0-9]{{8}}$') then {_DIGITS} "
-    f"when regexp_matches({_DIGITS}, '^0033[1-9][0-9]{{8}}$') then '+' || substr({_DIGITS}, 3) end"
-)
-
-
-def resolve_persons(conn: duckdb.DuckDBPyConnection) -> None:
-    """Temp table ``_contact_person(contact_id, person)``: each raw contact's person.
-
-    Same valid email, else same valid phone (a phone also carried by contacts with a valid email
-    belongs to the earliest of them), else the contact alone, as int_contacts_resolved. dbt
-    breaks a tie of creation instants by the keyed contact pseudonym, which retention does not
-    compute; it breaks it by contact id."""
-    conn.execute(
-        f"""
-        create or replace temp table _contact_person as
-        with contacts as (
-            select contact_id, created_at, {_EMAIL} as email, {_PHONE} as phone from raw.contacts
-        ),
-        phone_owners as (
-            select phone, arg_min(email, (created_at, contact_id)) as email
-            from contacts where email is not null and phone is not null group by phone
-        )
-        select contacts.contact_id,
-            case
-                when contacts.email is not null then 'e:' || contacts.email
-                when contacts.phone is not null then coalesce('e:' || phone_owners.email, 'p:' || contacts.phone)
-                else 'c:' || contacts.contact_id
-            end as person
-        from contacts
-        left join phone_owners on contacts.email is null and phone_owners.phone = contacts.phone
-        """
-    )
 
 
 def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) -> None:
@@ -291,7 +79,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, at: datetime, tables: set[str]) ->
         union
         select p.person from {invoices} i join raw.orders o on o.order_id = i.order_id
         join _contact_person p on p.contact_id = o.contact_id
-        where not {CANCELLED_INVOICE.format(status="i.status")}
+        where not {cancelled_invoice("i.status")}
         """
     )
     # A client's clock: the later of the last delivery or service and the last contact (a client

@@ -18,19 +18,7 @@ from datetime import datetime
 
 import duckdb
 
-# The Paris day of a UTC timestamp: the same expression as dbt's ``to_paris_time``.
-_PARIS_DAY = "cast(timezone('Europe/Paris', timezone('UTC', {})) as date)"
-# docs/glossary.md: an order is cancelled when it has a cancellation time or its status is annulée,
-# the status folded as dbt's normalise_code folds it ('Annulée', ' ANNULEE '), as in
-# stg_crm__orders.is_cancelled. Retention and the marts must agree on it: on who is a client
-# (a prospect taken for a client would outlive its three years) and on which month is cut.
-_STATUS_IS_ANNULEE = (
-    "coalesce(replace(translate(lower(trim({status})), 'éèêëàâäîïôöûüç', 'eeeeaaaiioouuc'), ' ', '_') "
-    "= 'annulee', false)"
-)
-CANCELLED_ORDER = f"(cancelled_at is not null or {_STATUS_IS_ANNULEE.format(status='status')})"
-# An invoice the CRM cancelled (int_invoices_settled.is_cancelled, the same folding).
-CANCELLED_INVOICE = _STATUS_IS_ANNULEE
+from orchestration.lib.sql_semantics import CANCELLED_ORDER, paris_date
 
 
 def _own(table: str, column: str) -> tuple[str, str, tuple[str, ...]]:
@@ -98,7 +86,7 @@ def record_purge(
 ) -> None:
     """Before ``delete from raw.<table> where <where>`` at ``now``: record the days it cuts into
     (each day once per name). ``ops.retention_cuts`` exists (``ensure_cuts``), and so does
-    ``_contact_person`` (``retention.resolve_persons``)."""
+    ``_contact_person`` (``sql_semantics.resolve_persons``)."""
     entries = PERIODS.get(table, ())
     if not entries:
         return
@@ -110,7 +98,7 @@ def record_purge(
             f"""
             insert into ops.retention_cuts
             select distinct $name, day, day, $now::timestamp
-            from (select {_PARIS_DAY.format("t.at")} as day from ({sql.format(where=where)}) as t)
+            from (select {paris_date("t.at")} as day from ({sql.format(where=where)}) as t)
             where day is not null and not exists (
                 select 1 from ops.retention_cuts as cut
                 where cut.name = $name and day between coalesce(cut.first_day, day) and cut.last_day
@@ -123,7 +111,7 @@ def record_purge(
 def cut_until(conn: duckdb.DuckDBPyConnection, name: str, cutoff: datetime, now: datetime) -> None:
     """Record at ``now`` that nothing before ``cutoff`` is left (one open range per name, moved
     forward). ``ops.retention_cuts`` exists (``ensure_cuts``)."""
-    last_day = conn.execute(f"select {_PARIS_DAY.format('$at::timestamp')}", {"at": cutoff}).fetchone()[0]
+    last_day = conn.execute(f"select {paris_date('$at::timestamp')}", {"at": cutoff}).fetchone()[0]
     current = conn.execute(
         "select max(last_day) from ops.retention_cuts where name = ? and first_day is null", [name]
     ).fetchone()[0]
