@@ -13,7 +13,7 @@ import pytest
 from dashboards.lib.auth import write_demo_auth_file
 from orchestration.cli.serve import streamlit_command
 from orchestration.project import REPO_ROOT
-from tests.conftest import require_binary
+from tests.support.binaries import require_binary
 from tests.support.streamlit_server import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.browser

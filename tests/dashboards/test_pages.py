@@ -14,7 +14,7 @@ from dashboards.lib.compare import add_months
 from dashboards.lib.filters import period_for
 from dashboards.lib.page import level_to_show
 from orchestration.project import DASHBOARDS_DIR
-from tests.conftest import table_rows
+from tests.support.tables import table_rows
 
 APP = str(DASHBOARDS_DIR / "streamlit_app.py")
 PAGES = {

@@ -18,8 +18,8 @@ from dashboards.report.figures import PARIS
 from dashboards.report.smtp import ReportConfigurationError, mailer
 from orchestration.defs.report.jobs import monday_report_job, monday_report_schedule
 from orchestration.project import REPO_ROOT
-from tests.conftest import table_rows
 from tests.support.streamlit_server import free_port
+from tests.support.tables import table_rows
 
 
 class Inbox:

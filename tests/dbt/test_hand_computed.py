@@ -32,7 +32,9 @@ from decimal import Decimal
 import pytest
 
 from synthetic_crm.source import schema_statements
-from tests.conftest import make_place, run_in_place, table_rows
+from tests.support.nightly import run_in_place
+from tests.support.places import make_place
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.e2e
 # The night's instant (naive UTC): 30 November 2026, 23:00 in Paris.

@@ -1,6 +1,7 @@
 """dbt unit tests (given/expect rows): normalisation, pseudonymisation inputs, income thresholds,
 person resolution, funnel stages, the unpaid invoices' month-end. Run here on a built warehouse, not at night."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(published_place.warehouse, warehouse)
     env = {**os.environ, **published_place.environ(), "MGREEN_WAREHOUSE_PATH": str(warehouse)}
+    target = tmp_path / "target"
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
@@ -25,7 +27,7 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
             "--select",
             "test_type:unit",
             "--target-path",
-            str(tmp_path / "target"),
+            str(target),
         ],
         cwd=DBT_PROJECT_DIR,
         env=env,
@@ -34,5 +36,9 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:]
-    assert "ERROR=0" in done.stdout
-    assert "PASS agg_unpaid_monthly::the_current_month_ends_at_the_run" in done.stdout
+    # Every unit test the project declares (the manifest of this very invocation) ran and passed.
+    declared = set(json.loads((target / "manifest.json").read_text())["unit_tests"])
+    statuses = {r["unique_id"]: r["status"] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    assert set(statuses) == declared, done.stdout[-4000:]
+    assert {uid: s for uid, s in statuses.items() if s != "pass"} == {}, done.stdout[-4000:]
+    assert "unit_test.mgreen.agg_unpaid_monthly.the_current_month_ends_at_the_run" in declared

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import table_rows
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent

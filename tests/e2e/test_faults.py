@@ -29,7 +29,8 @@ from dagster import DagsterInstance
 
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import generate
-from tests.conftest import SMALL, make_place, table_rows
+from tests.support.places import SMALL, make_place
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")

@@ -21,10 +21,11 @@ from disclosure.history import paris_day
 from orchestration.lib import history
 from orchestration.lib.warehouse import connect
 from synthetic_crm.engine import advance, generate
-from tests.conftest import SMALL, SMALL_END, Place, make_place, run_in_place, table_rows
 from tests.support.attacker import differences
 from tests.support.dashboards import chart_rows, open_page
-from tests.support.places import copy_place
+from tests.support.nightly import run_in_place
+from tests.support.places import SMALL, SMALL_END, Place, copy_place, make_place
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.e2e
 # At least one month closes (on a 16th, or the 1st and 31st) in any 32 days.

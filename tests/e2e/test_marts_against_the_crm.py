@@ -24,7 +24,7 @@ import yaml
 from text_unidecode import unidecode
 
 from orchestration.project import DBT_PROJECT_DIR
-from tests.e2e.test_nightly import crm_persons, is_cancelled
+from tests.support.crm_oracle import crm_persons, is_cancelled
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,7 @@ def place(published_place):
 class Readers:
     """What the oracles read from a published place: the CRM, the published file and the
     warehouse's aggregates (SQL to a DataFrame), and each contact's person, resolved once in
-    Python (test_nightly.crm_persons); a contact the CRM does not know (an order's orphan
+    Python (tests/support/crm_oracle.py); a contact the CRM does not know (an order's orphan
     contact id) is its own person."""
 
     crm: Callable[[str], pd.DataFrame]
@@ -213,6 +213,7 @@ def test_after_sales_tickets_opened_and_closed_equal_the_crm(crm, aggregate, run
                 closed[closed <= run_month].value_counts().rename("n_tickets_closed"),
             ],
             axis=1,
+            sort=True,
         )
         .fillna(0)
         .rename_axis("month")
@@ -279,7 +280,7 @@ def test_unpaid_invoices_at_each_month_end_equal_the_crm(crm, aggregate, run_par
 
 
 def test_new_cumulative_and_active_clients_equal_the_crm(crm, person_of, aggregate, run_month):
-    """docs/glossary.md, clients: persons (resolved in Python, test_nightly.crm_persons) with an order
+    """docs/glossary.md, clients: persons (resolved in Python, tests/support/crm_oracle.py) with an order
     that was not cancelled; new in the month of the first such order; active in a month with an
     order, a completed installation, a ticket opened or an invoice issued, once a client."""
     orders = crm("select order_id, contact_id, ordered_at, status, cancelled_at from orders")

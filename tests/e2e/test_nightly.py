@@ -16,14 +16,16 @@ import duckdb
 import pytest
 import yaml
 from dagster import AssetKey
-from text_unidecode import unidecode
 
 from orchestration.lib.pseudonymisation import pseudonym
-from orchestration.lib.retention import resolve_persons
+from orchestration.lib.sql_semantics import resolve_persons
 from orchestration.project import DBT_PROJECT_DIR
 from synthetic_crm.engine import advance
-from tests.conftest import SMALL_END, TEST_KEY, crm_hard_deletes, make_place, run_nightly, table_rows
-from tests.support.places import copy_place, marts_content
+from tests.support.crm import crm_hard_deletes
+from tests.support.crm_oracle import crm_persons, is_cancelled
+from tests.support.nightly import run_nightly
+from tests.support.places import SMALL_END, TEST_KEY, copy_place, make_place, marts_content
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -36,11 +38,6 @@ SINCE = SMALL_END - timedelta(days=330)
 def paris_month(utc_text: str) -> str:
     moment = datetime.fromisoformat(utc_text).replace(tzinfo=UTC).astimezone(PARIS)
     return f"{moment.year:04d}-{moment.month:02d}-01"
-
-
-def is_cancelled(status: str | None, cancelled_at: str | None) -> bool:
-    """docs/glossary.md: an order is cancelled when it has a cancellation time or its status is annulée."""
-    return cancelled_at is not None or unidecode(status or "").strip().lower() == "annulee"
 
 
 def expected_orders_by_month(sqlite_path: Path) -> dict[str, tuple[int, float]]:
@@ -84,7 +81,7 @@ def test_published_orders_and_revenue_equal_the_source(published_place):
 
 # Monthly figures computed from the CRM, which keeps every row: (published query giving
 # (month, value) for the all-categories cells not secret, CRM query giving (UTC time, value) rows;
-# ``is_cancelled`` is the Python rule above, registered as an SQLite function).
+# ``is_cancelled`` is docs/glossary.md's rule (tests/support/crm_oracle.py), registered as an SQLite function).
 WHOLE_MONTH_FIGURES = {
     "dossiers d'aide": (
         "select submitted_month, n_dossiers_submitted from mart_aid_dossiers_monthly "
@@ -238,40 +235,6 @@ def test_a_visitor_controlled_source_is_counted_but_its_label_never_published(pu
     }
     documented = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["web_sources"]
     assert labels <= {*documented, "direct", "inconnu", "Tous"}, labels
-
-
-def crm_persons(src: sqlite3.Connection) -> dict[int, str]:
-    """docs/glossary.md's persons, computed in Python from the CRM: same valid email, else same valid
-    phone (a phone also carried by contacts with a valid email joins the earliest of them), else
-    the contact alone. Independent of the warehouse's SQL, which it checks."""
-    email_shape = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
-
-    def email(value):
-        value = (value or "").strip().lower()
-        return value if email_shape.fullmatch(value) else None
-
-    def phone(value):
-        digits = re.sub(r"[\s.()/-]", "", value or "")
-        for prefix, pattern in (
-            ("0", r"0[1-9][0-9]{8}"),
-            ("+33", r"\+33[1-9][0-9]{8}"),
-            ("0033", r"0033[1-9][0-9]{8}"),
-        ):
-            if re.fullmatch(pattern, digits):
-                return "+33" + digits[len(prefix) :]
-        return None
-
-    contacts = [
-        (contact_id, created_at, email(e), phone(p))
-        for contact_id, created_at, e, p in src.execute("select contact_id, created_at, email, phone from contacts")
-    ]
-    owner = {}
-    for _, _, e, p in sorted((c for c in contacts if c[2] and c[3]), key=lambda c: (c[1], c[0])):
-        owner.setdefault(p, e)
-    return {
-        c: f"e:{e}" if e else (f"e:{owner[p]}" if p in owner else f"p:{p}") if p else f"c:{c}"
-        for c, _, e, p in contacts
-    }
 
 
 def test_a_day_later_raw_equals_the_source_and_erased_persons_are_gone(published_place, tmp_path, environ):
@@ -586,7 +549,7 @@ def test_full_refresh_brings_back_rows_the_cursor_cannot_see(published_place, tm
 
 
 def test_retention_groups_contacts_into_the_persons_the_marts_count(published_place, tmp_path):
-    # Retention's clocks are a person's (retention.resolve_persons, in SQL on raw) and the marts
+    # Retention's clocks are a person's (sql_semantics.resolve_persons, in SQL on raw) and the marts
     # count dbt's persons (int_contacts_resolved): the two groupings must be the same.
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(published_place.warehouse, warehouse)

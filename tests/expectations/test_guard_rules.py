@@ -21,7 +21,7 @@ from orchestration.lib.publication import (
     verify_candidate,
     write_candidate,
 )
-from tests.conftest import table_rows
+from tests.support.tables import table_rows
 
 K = 5
 PERSONS = 2000
@@ -466,8 +466,12 @@ def test_a_phone_number_written_into_a_run_id_column_is_still_refused(warehouse,
 def test_the_guard_prepared_in_the_background_is_the_one_it_then_uses(monkeypatch):
     """The dbt step prepares Great Expectations in a thread while dbt's process starts; the
     guard then uses that very context, and a failure there is raised by the guard itself."""
-    from expectations import guard as module
+    from expectations import guard
+    from expectations import gx_validator as module
 
+    # The dbt step and the guard reach this module's context through the guard's entry module.
+    assert guard.prepare_in_background is module.prepare_in_background
+    assert guard.shared_validator is module.shared_validator
     monkeypatch.setattr(module, "_VALIDATOR", None)
     created = []
 
@@ -476,17 +480,17 @@ def test_the_guard_prepared_in_the_background_is_the_one_it_then_uses(monkeypatc
             created.append(self)
             raise RuntimeError("GX context refused")
 
-    monkeypatch.setattr(module, "_Validator", Failing)
+    monkeypatch.setattr(module, "Validator", Failing)
     module.prepare_in_background().join(timeout=30)
     assert len(created) == 1 and module._VALIDATOR is None
     with pytest.raises(RuntimeError, match="GX context refused"):
-        module._validator()
+        module.shared_validator()
 
-    monkeypatch.setattr(module, "_Validator", lambda: created.append("ready") or "ready")
+    monkeypatch.setattr(module, "Validator", lambda: created.append("ready") or "ready")
     thread = module.prepare_in_background()
     thread.join(timeout=30)
     assert not thread.is_alive()
-    assert module._validator() == "ready" and created[-1] == "ready" and len(created) == 3
+    assert module.shared_validator() == "ready" and created[-1] == "ready" and len(created) == 3
 
 
 def test_a_provisional_period_published_as_a_rounded_headline_passes(conn):

@@ -9,20 +9,12 @@ from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import (
     SchemaDriftError,
     SourceUnavailableError,
-    ensure_state,
     load_table,
     load_tables,
     open_reader,
 )
 from synthetic_crm.engine import advance
-
-
-def load_all(place, conn):
-    """Every table as the nightly job loads them (each read while the one before is merged)."""
-    ensure_state(conn)
-    loads, failures = load_tables(conn, place.source_url, list(crm_tables().values()))
-    assert failures == []
-    return loads
+from tests.support.crm import load_all
 
 
 def assert_raw_equals_source(place, conn):

@@ -8,8 +8,8 @@ import duckdb
 from orchestration.lib.forgetting import apply_erasures, forget_contacts
 from orchestration.lib.raw_layer import refresh_raw
 from orchestration.lib.web_sessions import load_web_sessions
-from tests.conftest import SMALL_END, crm_hard_deletes
-from tests.orchestration.test_crm_loader import load_all
+from tests.support.crm import crm_hard_deletes, load_all
+from tests.support.places import SMALL_END
 
 
 def _counts(conn, contact_id):

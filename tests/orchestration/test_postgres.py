@@ -7,8 +7,10 @@ import pytest
 from orchestration.lib.contract import crm_tables
 from orchestration.lib.crm_loader import SourceUnavailableError, ensure_state, load_table, open_reader
 from synthetic_crm.engine import GenerationParams, advance, generate
-from tests.conftest import SMALL, TEST_KEY, make_place, run_nightly, table_rows
-from tests.postgres_server import postgres_server
+from tests.support.nightly import run_nightly
+from tests.support.places import SMALL, TEST_KEY, make_place
+from tests.support.postgres_server import postgres_server
+from tests.support.tables import table_rows
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,7 @@ from orchestration.lib.pseudonymisation import (
     pseudonym,
     register_pseudonymiser,
 )
-from tests.conftest import TEST_KEY
+from tests.support.places import TEST_KEY
 
 
 def test_pseudonym_is_hmac_sha256_of_domain_and_value():

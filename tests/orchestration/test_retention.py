@@ -16,15 +16,14 @@ from orchestration.lib.retention import (
     apply_retention,
     cutoff,
     record_status,
-    resolve_persons,
     retention_status,
 )
-from orchestration.lib.retention_cuts import CANCELLED_ORDER
+from orchestration.lib.sql_semantics import CANCELLED_ORDER, resolve_persons
 from orchestration.project import DBT_PROJECT_DIR
-from tests.conftest import SMALL_END
+from tests.support.places import SMALL_END
 
 NOW = datetime(2026, 11, 26, 2, 0, 0)
-# The night after the generated CRM, whose dates move with the clock (tests/conftest.py).
+# The night after the generated CRM, whose dates move with the clock (tests/support/places.py).
 NIGHT_AFTER_THE_CRM = datetime.combine(SMALL_END + timedelta(days=2), time(2))
 
 

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import require_binary
+from tests.support.binaries import require_binary
 
 
 def _bin_dir() -> Path:

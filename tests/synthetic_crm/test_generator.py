@@ -3,7 +3,7 @@
 import hashlib
 import json
 import sqlite3
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from synthetic_crm.engine import GenerationParams, advance, generate, read_as_of
 from synthetic_crm.ids import ORPHAN_ID_BASE
 from synthetic_crm.source import SourceError, table_names
-from tests.conftest import SMALL, make_place
+from tests.support.places import make_place
 
 
 def _digest(path: Path) -> str:
@@ -243,8 +243,3 @@ def test_a_malformed_source_url_is_refused_without_echoing_it(tmp_path):
     with pytest.raises(SourceError, match="not a database URL") as refused:
         generate(params, "crm_user:s3cr3t-pass@db.example/crm", tmp_path / "web")
     assert "s3cr3t" not in str(refused.value)
-
-
-def test_small_params_cover_retention_windows():
-    # The shared small CRM spans more than three years, so that retention rules bite.
-    assert (SMALL.end - SMALL.start) > timedelta(days=3 * 365)

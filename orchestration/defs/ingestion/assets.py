@@ -16,7 +16,7 @@ from orchestration.lib.forgetting import EventLog
 from orchestration.lib.pseudonymisation import load_key
 from orchestration.lib.publication import ensure_ops_tables
 from orchestration.lib.raw_layer import refresh_raw
-from orchestration.lib.retention import RULES
+from orchestration.lib.retention_rules import RULES
 from orchestration.lib.warehouse import connect, writer_lock, writing
 from orchestration.project import dbt_rebuilt_schemas
 
@@ -85,7 +85,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
         # Until the refresh ends, the file is taken to need compacting: a night that fails after
         # a load or a purge has committed (old values in free blocks) leaves this mark, and the
         # next night compacts even if it removes nothing itself.
-        in_progress = f"refresh of run {context.run_id} not finished"
+        in_progress = f"refresh of run {context.run.run_id} not finished"
         mark_needed(conn, in_progress)
         refresh = refresh_raw(
             conn,
@@ -93,7 +93,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
             settings.web_sessions_dir,
             now,
             full_refresh=config.full_refresh,
-            log=EventLog(context.run_id, now),
+            log=EventLog(context.run.run_id, now),
         )
         events = refresh.events
         # Rows the CRM deleted (its executed erasures among them: it hard-deletes the person
@@ -103,7 +103,7 @@ def raw_layer(context: dg.AssetExecutionContext, config: RawLayerConfig, warehou
             mark_needed(
                 conn,
                 f"{sum(refresh.forgotten_rows.values())} rows forgotten, {refresh.replaced} deleted or replaced "
-                f"by the load (run {context.run_id})",
+                f"by the load (run {context.run.run_id})",
             )
         unmark(conn, in_progress)
         cut_ranges = conn.execute("select count(*) from ops.retention_cuts").fetchone()[0]

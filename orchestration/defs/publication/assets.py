@@ -40,7 +40,7 @@ def defs() -> dg.Definitions:
         settings = warehouse.settings()
         started = time.perf_counter()
         now = run_instant(context)
-        candidate = candidate_path(settings.published_path, context.run_id)
+        candidate = candidate_path(settings.published_path, context.run.run_id)
         with writer_lock(settings.warehouse_path):
             conn = connect(settings.warehouse_path)
             try:
@@ -48,7 +48,7 @@ def defs() -> dg.Definitions:
                     rows = write_candidate(
                         conn,
                         candidate,
-                        run_id=context.run_id,
+                        run_id=context.run.run_id,
                         k=settings.min_cell_size,
                         published_at=now_utc(),
                         data_as_of=now,
@@ -70,7 +70,7 @@ def defs() -> dg.Definitions:
                             identifiers=raw_identifiers(),
                             target="published file",
                         )
-                        record(conn, context.run_id, now, report)
+                        record(conn, context.run.run_id, now, report)
                         return report
 
                     # Verification is the last thing that touches the candidate (read-only);
@@ -82,7 +82,7 @@ def defs() -> dg.Definitions:
                     # would let the next night recompute a period already published as final.
                     conn.execute("begin transaction")
                     try:
-                        freezing = history.freeze(conn, now, context.run_id, settings.min_cell_size)
+                        freezing = history.freeze(conn, now, context.run.run_id, settings.min_cell_size)
                     except BaseException:
                         conn.execute("rollback")
                         raise
@@ -93,7 +93,7 @@ def defs() -> dg.Definitions:
                     # publication and its kept files stay as they were.
                     candidate.unlink(missing_ok=True)
                     with contextlib.suppress(duckdb.Error):
-                        conn.execute("delete from ops.publications where run_id = ?", [context.run_id])
+                        conn.execute("delete from ops.publications where run_id = ?", [context.run.run_id])
                     raise
             finally:
                 conn.close()
