@@ -8,10 +8,12 @@ from dashboards.lib.compare import total
 from dashboards.lib.page import (
     context,
     final_rows,
+    level_to_show,
     monthly_table,
     paired_rate,
     provisional_note,
     secret_note,
+    secret_share,
     year_before,
 )
 
@@ -30,12 +32,32 @@ cols[2].metric(
     fmt.days(all_categories.median_days_to_close.median()),
     help="Médiane des délais médians mensuels publiés.",
 )
+# By category where it can be shown: where most category months are secret, the page opens on
+# every category together (fewer breakdowns), which the same mart publishes.
+by_category = final_rows(tickets[tickets.ticket_category != "Tous"], "mart_after_sales_monthly")
+hidden = {
+    "Par catégorie": secret_share(by_category, "n_tickets_opened"),
+    "Toutes catégories": secret_share(final_rows(all_categories, "mart_after_sales_monthly"), "n_tickets_opened"),
+}
+opened = level_to_show(hidden)
+level = st.radio(
+    "Détail des tickets ouverts", list(hidden), index=list(hidden).index(opened), horizontal=True, key="sav_niveau"
+)
+st.caption(
+    "Mois clos en secret statistique : "
+    + " ; ".join(f"{fmt.percent(v)} {lvl.lower()}" for lvl, v in hidden.items() if v is not None)
+    + (
+        ". La plupart des mois par catégorie étant en secret, toutes les catégories sont montrées ensemble."
+        if opened != "Par catégorie"
+        else "."
+    )
+)
 st.altair_chart(
     charts.monthly_lines(
-        tickets[tickets.ticket_category != "Tous"],
+        tickets[tickets.ticket_category != "Tous"] if level == "Par catégorie" else all_categories,
         "n_tickets_opened",
         "ticket_category",
-        "Tickets ouverts par catégorie",
+        "Tickets ouverts par catégorie" if level == "Par catégorie" else "Tickets ouverts, toutes catégories",
         fmt.TICKET_CATEGORIES,
     ),
     width="stretch",

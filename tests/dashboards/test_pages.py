@@ -729,3 +729,26 @@ def test_aids_by_scheme_offer_the_quarter_where_most_months_are_secret(app, dash
 )
 def test_a_page_opens_on_the_finest_level_unless_most_of_it_is_hidden(hidden, opened):
     assert level_to_show(hidden) == opened
+
+
+def test_after_sales_open_on_every_category_together_where_most_category_months_are_secret(app, dashboard_env):
+    published = dashboard_env["published"]
+    start, end = last_twelve_months(published)
+    ((by_category, together),) = table_rows(
+        published,
+        """
+        select avg(case when n_tickets_opened_secret then 1 else 0 end) filter (where ticket_category <> 'Tous'),
+               avg(case when n_tickets_opened_secret then 1 else 0 end) filter (where ticket_category = 'Tous')
+        from mart_after_sales_monthly m join publication_periods p
+          on p.mart = 'mart_after_sales_monthly' and p.period = m.month and p.status <> 'provisoire'
+        where m.month between ? and ?""",
+        [start, end],
+    )
+    shares = {"Par catégorie": by_category, "Toutes catégories": together}
+    at = app("direction")
+    at.switch_page("app_pages/sav.py").run()
+    assert not at.exception
+    assert at.radio(key="sav_niveau").value == level_to_show(shares)
+    assert f"{fmt.percent(by_category)} par catégorie ; {fmt.percent(together)} toutes catégories" in texts(at)
+    at.radio(key="sav_niveau").set_value("Toutes catégories").run()
+    assert not at.exception
