@@ -6,10 +6,10 @@ from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
 from dashboards.lib.compare import total
 from dashboards.lib.page import (
+    choose_level,
     context,
     flag,
     income_k,
-    level_to_show,
     paired_rate,
     partial,
     provisional_note,
@@ -74,19 +74,16 @@ formats = {label: (fmt.euros if figure.endswith("_eur") else fmt.number) for fig
 by_month = aids[aids.aid_scheme != "Tous"]
 by_quarter = queries.aid_dossiers_quarterly(ctx.stamp, f.start, f.end)
 by_quarter = by_quarter[by_quarter.aid_scheme != "Tous"]
-hidden = {
-    "Mois": secret_share(by_month, "n_dossiers_submitted"),
-    "Trimestre": secret_share(by_quarter, "n_dossiers_submitted"),
-}
-opened = level_to_show(hidden)
-better = opened != "Mois"
-level = st.radio(
-    "Détail par dispositif", list(hidden), index=list(hidden).index(opened), horizontal=True, key="aides_niveau"
-)
-st.caption(
-    "Cellules par dispositif en secret statistique sur la période : "
-    + " ; ".join(f"{fmt.percent(v)} par {lvl.lower()}" for lvl, v in hidden.items() if v is not None)
-    + (". La plupart des mois étant en secret, le détail est proposé par trimestre." if better else ".")
+level = choose_level(
+    "Détail par dispositif",
+    "aides_niveau",
+    {
+        "Mois": secret_share(by_month, "n_dossiers_submitted"),
+        "Trimestre": secret_share(by_quarter, "n_dossiers_submitted"),
+    },
+    "Cellules par dispositif en secret statistique sur la période",
+    "La plupart des mois étant en secret, le détail est proposé par trimestre.",
+    per="par ",
 )
 detail, period, named = (by_quarter, "quarter", fmt.quarter) if level == "Trimestre" else (by_month, "month", fmt.month)
 st.altair_chart(

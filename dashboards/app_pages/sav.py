@@ -6,9 +6,9 @@ from dashboards.lib import charts, queries
 from dashboards.lib import formatting as fmt
 from dashboards.lib.compare import total
 from dashboards.lib.page import (
+    choose_level,
     context,
     final_rows,
-    level_to_show,
     monthly_table,
     paired_rate,
     provisional_note,
@@ -35,22 +35,15 @@ cols[2].metric(
 # By category where it can be shown: where most category months are secret, the page opens on
 # every category together (fewer breakdowns), which the same mart publishes.
 by_category = final_rows(tickets[tickets.ticket_category != "Tous"], "mart_after_sales_monthly")
-hidden = {
-    "Par catégorie": secret_share(by_category, "n_tickets_opened"),
-    "Toutes catégories": secret_share(final_rows(all_categories, "mart_after_sales_monthly"), "n_tickets_opened"),
-}
-opened = level_to_show(hidden)
-level = st.radio(
-    "Détail des tickets ouverts", list(hidden), index=list(hidden).index(opened), horizontal=True, key="sav_niveau"
-)
-st.caption(
-    "Mois clos en secret statistique : "
-    + " ; ".join(f"{fmt.percent(v)} {lvl.lower()}" for lvl, v in hidden.items() if v is not None)
-    + (
-        ". La plupart des mois par catégorie étant en secret, toutes les catégories sont montrées ensemble."
-        if opened != "Par catégorie"
-        else "."
-    )
+level = choose_level(
+    "Détail des tickets ouverts",
+    "sav_niveau",
+    {
+        "Par catégorie": secret_share(by_category, "n_tickets_opened"),
+        "Toutes catégories": secret_share(final_rows(all_categories, "mart_after_sales_monthly"), "n_tickets_opened"),
+    },
+    "Mois clos en secret statistique",
+    "La plupart des mois par catégorie étant en secret, toutes les catégories sont montrées ensemble.",
 )
 st.altair_chart(
     charts.monthly_lines(

@@ -74,6 +74,23 @@ def level_to_show(hidden: dict[str, float | None]) -> str:
     return best if best is not None and shown[best] < shown[finest] else finest
 
 
+def choose_level(
+    label: str, key: str, hidden: dict[str, float | None], lead: str, why_coarser: str, per: str = ""
+) -> str:
+    """A choice of levels, from the finest to the coarsest, each with the share of its cells
+    that are secret: opened on ``level_to_show``, captioned with each level's share (``lead``,
+    then "<share> <per><level in lower case>"), and ``why_coarser`` when it opens on a coarser
+    one. Returns the level the reader chose."""
+    opened = level_to_show(hidden)
+    level = st.radio(label, list(hidden), index=list(hidden).index(opened), horizontal=True, key=key)
+    st.caption(
+        f"{lead} : "
+        + " ; ".join(f"{fmt.percent(share)} {per}{name.lower()}" for name, share in hidden.items() if share is not None)
+        + (f". {why_coarser}" if opened != next(iter(hidden)) else ".")
+    )
+    return level
+
+
 def with_notes(df: pd.DataFrame, notes: dict[str, str] | None = None) -> pd.DataFrame:
     """The figures with their flags read: a secret cell reads 'secret statistique' (whatever its
     value), a NULL cell without its flag reads its note (``notes[column]``, by default

@@ -220,12 +220,16 @@ def record_status(conn: duckdb.DuckDBPyConnection, at: datetime) -> list[RuleSta
     status = retention_status(conn, at)
     ensure_status_table(conn)
     conn.execute("begin transaction")
-    conn.execute(f"delete from {STATUS_TABLE}")
-    conn.executemany(
-        f"insert into {STATUS_TABLE} values (?, ?, ?, ?, ?, ?)",
-        [(at, s.rule, s.months, s.cutoff, s.oldest_kept, s.past_limit) for s in status],
-    )
-    conn.execute("commit")
+    try:
+        conn.execute(f"delete from {STATUS_TABLE}")
+        conn.executemany(
+            f"insert into {STATUS_TABLE} values (?, ?, ?, ?, ?, ?)",
+            [(at, s.rule, s.months, s.cutoff, s.oldest_kept, s.past_limit) for s in status],
+        )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
     breaches = [f"{s.rule}: {s.past_limit} past {s.cutoff:%Y-%m-%d %H:%M}" for s in status if s.past_limit]
     if breaches:
         raise RetentionBreach(
