@@ -20,6 +20,7 @@ import shutil
 import statistics
 import sys
 import time
+import types
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -116,16 +117,33 @@ def compiled_sql_baseline(warehouse: Path, copy: Path, env: dict[str, str]) -> f
         visit(node)
     statements = []
     for node in ordered:
-        build_path = manifest["nodes"][node].get("build_path")
+        props = manifest["nodes"][node]
+        build_path = props.get("build_path")
         if node.split(".")[0] in ("model", "test") and build_path and (project / build_path).exists():
-            statements.append((project / build_path).read_text())
+            statements.append((props, (project / build_path).read_text()))
     started = time.perf_counter()
-    for sql in statements:
-        conn.execute(sql)
+    for props, code in statements:
+        if props.get("language") == "python":
+            run_python_model(conn, props, code)
+        else:
+            conn.execute(code)
     seconds = time.perf_counter() - started
     conn.close()
     copy.unlink()
     return seconds
+
+
+def run_python_model(conn: duckdb.DuckDBPyConnection, props: dict, code: str) -> None:
+    """A dbt Python model's compiled module, run as dbt-duckdb runs it (its ``model`` on the
+    connection, then its ``materialize`` into ``<name>__dbt_tmp``), then put in place."""
+    module = types.ModuleType(props["alias"])
+    exec(compile(code, props["alias"], "exec"), module.__dict__)
+    frame = module.model(module.dbtObj(lambda name: conn.query(f"select * from {name}")), conn)
+    # As dbt-duckdb does: a DataFrame is written through a cursor of its own.
+    module.materialize(frame, conn if isinstance(frame, duckdb.DuckDBPyRelation) else conn.cursor())
+    target = f'"{props["schema"]}"."{props["alias"]}"'
+    conn.execute(f"drop table if exists {target}")
+    conn.execute(f'alter table "{props["schema"]}"."{props["alias"]}__dbt_tmp" rename to "{props["alias"]}"')
 
 
 SAVED = ("warehouse", "published", "dagster")
