@@ -29,11 +29,15 @@ demo: manifest  ## demo key, demo CRM, one nightly run, then the dashboards on h
 run: manifest  ## the nightly job once, on the configured source
 	$(BIN)/mgreen run
 
+# One worker per core (pytest-xdist); a test module stays on one worker, so its module-scoped
+# fixtures (a history of nights, a served dashboard) are built once.
+PARALLEL := -n auto --dist loadscope
+
 test: manifest imports  ## the whole test suite (unit, definitions, end-to-end, PostgreSQL, browser)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 test-fast: manifest imports  ## without the end-to-end, PostgreSQL and browser tiers
-	$(BIN)/pytest -q -m "not e2e and not postgres and not browser"
+	$(BIN)/pytest -q $(PARALLEL) -m "not e2e and not postgres and not browser"
 
 imports: $(INSTALLED)  ## the packages' layers (import-linter contracts in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
