@@ -45,7 +45,9 @@ def test_sql_models_state_keys_and_value_lists_as_enforced_contracts():
 @pytest.mark.e2e
 def test_a_code_outside_its_list_or_a_missing_key_fails_the_model_and_keeps_its_table(published_place, tmp_path):
     """The leak: a staging model that forgets to fold an unknown code, another that loses its
-    key. Each one fails on its constraint, and the table built the night before stays."""
+    key. Each one fails on its constraint, and the table built the night before stays. Before
+    them, a Python model rebuilt over its table replaces it and leaves nothing beside it (the
+    materialization's other branch)."""
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     calls = project / "models" / "staging" / "crm" / "stg_crm__calls.sql"
@@ -65,26 +67,32 @@ def test_a_code_outside_its_list_or_a_missing_key_fails_the_model_and_keeps_its_
             "update raw.calls set outcome = 'Rappel demandé' where call_id = (select min(call_id) from raw.calls)"
         )
         before = {
-            t: conn.execute(f"select count(*) from staging.{t}").fetchone()[0]
-            for t in ("stg_crm__calls", "stg_crm__products")
+            t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("staging.stg_crm__calls", "staging.stg_crm__products", "aggregates.period_status")
         }
     env = {**os.environ, **published_place.environ(), "MGREEN_WAREHOUSE_PATH": str(warehouse)}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "run",
-            "--select",
-            "stg_crm__calls",
-            "stg_crm__products",
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+
+    def dbt_run(*models: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                str(Path(sys.executable).with_name("dbt")),
+                "run",
+                "--select",
+                *models,
+                "--target-path",
+                str(tmp_path / "target"),
+            ],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    # Downstream of both, a Python model is skipped by the first invocation: built on its own.
+    python_model = dbt_run("period_status")
+    assert python_model.returncode == 0, python_model.stdout[-4000:]
+    done = dbt_run("stg_crm__calls", "stg_crm__products")
     assert done.returncode == 1, done.stdout[-4000:]
     results = {r["unique_id"]: r for r in json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]}
     calls_error = results["model.mgreen.stg_crm__calls"]["message"]
@@ -92,7 +100,9 @@ def test_a_code_outside_its_list_or_a_missing_key_fails_the_model_and_keeps_its_
     assert "CHECK constraint failed" in calls_error and "call_outcome" in calls_error, calls_error
     assert "NOT NULL constraint failed" in products_error and "product_code" in products_error, products_error
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        after = {t: conn.execute(f"select count(*) from staging.{t}").fetchone()[0] for t in before}
+        after = {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
+        left_beside = conn.execute("select table_name from duckdb_tables() where table_name like '%__dbt_%'").fetchall()
         outcomes = {r[0] for r in conn.execute("select distinct call_outcome from staging.stg_crm__calls").fetchall()}
     assert after == before and all(before.values())
+    assert left_beside == []
     assert "Rappel demandé" not in outcomes
