@@ -28,6 +28,9 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
             "test_type:unit",
             "--target-path",
             str(target),
+            # Its own log: the repository's dbt_project/logs is scanned for the key by another test.
+            "--log-path",
+            str(tmp_path / "logs"),
         ],
         cwd=DBT_PROJECT_DIR,
         env=env,

@@ -29,7 +29,7 @@ from tests.support.crm_oracle import crm_persons, is_cancelled
 pytestmark = pytest.mark.e2e
 
 PARIS = "Europe/Paris"
-# The CRM's documented codes, as the staging models accept them (accepted_values in their YAML).
+# The CRM's documented codes, as the staging models accept them (check constraints of their contracts).
 INVOICE_STATUSES = {"emise", "payee", "partiellement_payee", "en_retard", "annulee"}
 REQUEST_KINDS = {"contact", "devis", "rendez_vous"}
 FORMS = ("simulation", "devis", "contact", "rendez_vous")
