@@ -1,18 +1,17 @@
 """Keys that must be present and codes that must come from their documented list are the SQL
 models' enforced contracts (constraints in the table's DDL), not data tests: a model that breaks
-one fails while it is built, and keeps its previous table (docs/decisions/0010-lean-dbt-nodes.md)."""
+one fails while it is built and replaces no table (docs/decisions/0010-lean-dbt-nodes.md)."""
 
 import json
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.project import DBT_PROJECT_DIR, dbt_project
+from tests.support.dbt_cli import run_dbt
 
 # The data tests a contract says better; a Python model (no contract) keeps them as tests.
 CONTRACT_TESTS = {"not_null", "accepted_values"}
@@ -73,21 +72,7 @@ def test_a_code_outside_its_list_or_a_missing_key_fails_the_model_and_keeps_its_
     env = {**os.environ, **published_place.environ(), "MGREEN_WAREHOUSE_PATH": str(warehouse)}
 
     def dbt_run(*models: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                "run",
-                "--select",
-                *models,
-                "--target-path",
-                str(tmp_path / "target"),
-            ],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        return run_dbt("run", "--select", *models, project=project, scratch=tmp_path, env=env)
 
     # Downstream of both, a Python model is skipped by the first invocation: built on its own.
     python_model = dbt_run("period_status")

@@ -4,13 +4,11 @@ person resolution, funnel stages, the unpaid invoices' month-end. Run here on a 
 import json
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from orchestration.project import DBT_PROJECT_DIR
+from tests.support.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -20,24 +18,7 @@ def test_every_dbt_unit_test_passes(published_place, tmp_path):
     shutil.copyfile(published_place.warehouse, warehouse)
     env = {**os.environ, **published_place.environ(), "MGREEN_WAREHOUSE_PATH": str(warehouse)}
     target = tmp_path / "target"
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--target-path",
-            str(target),
-            # Its own log: the repository's dbt_project/logs is scanned for the key by another test.
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_dbt("test", "--select", "test_type:unit", project=DBT_PROJECT_DIR, scratch=tmp_path, env=env)
     assert done.returncode == 0, done.stdout[-4000:]
     # Every unit test the project declares (the manifest of this very invocation) ran and passed.
     declared = set(json.loads((target / "manifest.json").read_text())["unit_tests"])

@@ -8,11 +8,8 @@ decide cancellation and persons by ``dbt compile --select``, run on a DuckDB who
 
 import os
 import secrets
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -27,6 +24,7 @@ from orchestration.lib.sql_semantics import (
     resolve_persons,
 )
 from orchestration.project import DBT_PROJECT_DIR
+from tests.support.dbt_cli import run_dbt
 
 # The macros, on one column of text (emails and phones both, each macro reading every value)
 # and one of UTC instants.
@@ -145,23 +143,7 @@ def dbt(tmp_path_factory):
     }
 
     def compile_(*args: str) -> str:
-        done = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                "compile",
-                "--quiet",
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                *args,
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_dbt("compile", "--quiet", *args, project=DBT_PROJECT_DIR, scratch=tmp, env=env, timeout=300)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
         return done.stdout
 
